@@ -1,0 +1,152 @@
+/*
+ * monitor.c - see monitor.h.
+ *
+ * Signals are blocked and taken synchronously with sigtimedwait(), so the
+ * loop has one place where it waits and no async handler can interrupt a
+ * sample or a sink half-way.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fabric.h"
+#include "log.h"
+#include "monitor.h"
+#include "sink.h"
+#include "tracker.h"
+
+static uint64_t _mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Wait until 'deadline' (monotonic ns) or a signal; returns the signal
+ * number, or 0 when the deadline passed. */
+static int _wait(const sigset_t *set, uint64_t deadline)
+{
+	for (;;) {
+		uint64_t now = _mono_ns();
+		if (now >= deadline)
+			return 0;
+		uint64_t left = deadline - now;
+		struct timespec ts = {(time_t)(left / 1000000000ull), (long)(left % 1000000000ull)};
+		int sig = sigtimedwait(set, NULL, &ts);
+		if (sig > 0)
+			return sig;
+		if (errno != EAGAIN && errno != EINTR)
+			return 0;
+	}
+}
+
+static void _instance_id(const struct options *o, char *buf, size_t len)
+{
+	if (o->instance_id) {
+		snprintf(buf, len, "%s", o->instance_id);
+		return;
+	}
+	if (gethostname(buf, len) < 0 || !buf[0])
+		snprintf(buf, len, "unknown");
+	buf[len - 1] = '\0';
+}
+
+int monitor_run(const struct options *o)
+{
+	struct fabric *fabric = NULL;
+	struct snapshot *snap = NULL;
+	struct tracker *tracker = NULL;
+	struct sink_set *sinks = NULL;
+	sigset_t set, old;
+	char instance[256];
+	uint64_t interval_ns = (uint64_t)(o->interval * 1e9), start, next;
+	unsigned long done = 0;
+	uint64_t overruns = 0;
+	int status = 1;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	signal(SIGPIPE, SIG_IGN);
+
+	_instance_id(o, instance, sizeof(instance));
+	fabric = fabric_create(o->sysfs_root);
+	if (!fabric) {
+		log_error("cannot watch %s: %s", o->sysfs_root, strerror(errno));
+		goto out;
+	}
+	snap = snapshot_create();
+	tracker = tracker_create();
+	if (!snap || !tracker) {
+		log_error("out of memory");
+		goto out;
+	}
+	sinks = sink_set_open(o->sinks, o);
+	if (!sinks)
+		goto out;
+	log_info("watching %zu devices under %s every %g s", fabric_layout(fabric)->ndevices,
+		 fabric_root(fabric), o->interval);
+
+	start = next = _mono_ns();
+	for (;;) {
+		if (fabric_sample(fabric, snap) < 0 || tracker_update(tracker, snap) < 0) {
+			log_error("sample failed: %s", strerror(errno));
+		} else if (tracker_last(tracker) && done > 0) {
+			struct report r = {
+				.tracker = tracker,
+				.snapshot = snap,
+				.options = o,
+				.instance_id = instance,
+				.real_ns = snap->real_ns,
+			};
+			sink_set_write(sinks, &r);
+		}
+		if (o->samples && done >= o->samples)
+			break;
+		done++;
+		/* The next tick on the fixed schedule; ticks missed because a
+		 * sample overran are skipped, and counted. */
+		next += interval_ns;
+		uint64_t now = _mono_ns();
+		if (now > next) {
+			uint64_t missed = (now - next) / interval_ns + 1;
+			overruns += missed;
+			next += missed * interval_ns;
+			log_warn("sampling overran the interval: %llu ticks skipped",
+				 (unsigned long long)missed);
+		}
+		int sig;
+		while ((sig = _wait(&set, next)) == SIGHUP) {
+			if (o->log_file && log_open_file(o->log_file) < 0)
+				log_error("cannot reopen %s: %s", o->log_file, strerror(errno));
+			sink_set_reopen(sinks);
+			log_info("log reopened");
+		}
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("stopping on signal %d after %lu intervals", sig, done - 1);
+			break;
+		}
+	}
+	(void)start;
+	status = 0;
+out:
+	if (sinks) {
+		sink_set_flush(sinks);
+		sink_set_close(sinks);
+	}
+	if (overruns)
+		log_warn("%llu ticks skipped in all", (unsigned long long)overruns);
+	tracker_destroy(tracker);
+	snapshot_destroy(snap);
+	fabric_destroy(fabric);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return status;
+}

@@ -1,0 +1,182 @@
+/*
+ * options.c - see options.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+#define KEY(n, t, f, lo, hi, h) {n, t, offsetof(struct options, f), lo, hi, h}
+
+const struct conf_key options_keys[] = {
+	KEY("sysfs_root", CONF_STRING, sysfs_root, 0, 0,
+	    "sysfs mount to read (a simulated tree in tests)"),
+	KEY("interval", CONF_SECONDS, interval, 0.001, 86400,
+	    "seconds between samples"),
+	KEY("window", CONF_SECONDS, window, 0.001, 3600,
+	    "show: seconds over which rates are measured"),
+	KEY("samples", CONF_UINT, samples, 0, 1e12,
+	    "stop after this many intervals (0: run until stopped)"),
+	KEY("sinks", CONF_STRING, sinks, 0, 0, "where rates go: log"),
+	KEY("log_file", CONF_STRING, log_file, 0, 0,
+	    "also write rate lines and diagnostics to this file"),
+	KEY("log_stdout", CONF_BOOL, log_stdout, 0, 0, "write rate lines to stdout"),
+	KEY("health_lines", CONF_BOOL, health_lines, 0, 0,
+	    "log a line when error, drop or retransmit counters move"),
+	KEY("log_level", CONF_LOGLEVEL, log_level, 0, 0, "error, warn, info or debug"),
+	KEY("job_id", CONF_STRING, job_id, 0, 0, "tag streams with this Slurm job id"),
+	KEY("step_id", CONF_STRING, step_id, 0, 0, "tag streams with this Slurm step id"),
+	KEY("instance_id", CONF_STRING, instance_id, 0, 0,
+	    "instance id for the streams (default: the host name)"),
+	KEY("json", CONF_BOOL, json, 0, 0, "show: print JSON"),
+	{NULL, CONF_STRING, 0, 0, 0, NULL},
+};
+
+int options_init(struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->interval = 60.0;
+	o->window = 1.0;
+	o->log_stdout = true;
+	o->health_lines = true;
+	o->log_level = LOG_LEVEL_INFO;
+	o->sysfs_root = strdup("/sys");
+	o->sinks = strdup("log");
+	if (!o->sysfs_root || !o->sinks) {
+		options_free(o);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+void options_free(struct options *o)
+{
+	conf_free(options_keys, o);
+	free(o->config);
+	o->config = NULL;
+}
+
+/* "--log-file" -> "log_file" in 'buf'. */
+static void _key_of(const char *arg, char *buf, size_t len)
+{
+	size_t i = 0;
+	for (; arg[i] && arg[i] != '=' && i + 1 < len; i++)
+		buf[i] = arg[i] == '-' ? '_' : arg[i];
+	buf[i] = '\0';
+}
+
+static int _find_config(struct options *o, int argc, char **argv)
+{
+	const char *path = NULL;
+	bool explicit = false;
+	char err[CONF_ERR_MAX];
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "efa-monitor: %s needs a file name\n", argv[i]);
+				return -1;
+			}
+			path = argv[++i];
+			explicit = true;
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			path = argv[i] + 9;
+			explicit = true;
+		}
+	}
+	if (!path)
+		path = OPTIONS_DEFAULT_CONFIG;
+	if (conf_parse_file(options_keys, o, path, !explicit, err, sizeof(err)) < 0) {
+		fprintf(stderr, "efa-monitor: %s\n", err);
+		return -1;
+	}
+	free(o->config);
+	o->config = strdup(path);
+	return 0;
+}
+
+int options_parse(struct options *o, int argc, char **argv)
+{
+	char err[CONF_ERR_MAX], key[64];
+	int i;
+
+	if (_find_config(o, argc, argv) < 0)
+		return -1;
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i], *value = NULL;
+		const struct conf_key *k;
+
+		if (strcmp(arg, "--") == 0)
+			return i + 1;
+		if (strcmp(arg, "-c") == 0 || strcmp(arg, "--config") == 0) {
+			i++;
+			continue;
+		}
+		if (strncmp(arg, "--config=", 9) == 0)
+			continue;
+		if (strncmp(arg, "--", 2) != 0)
+			return i;
+		_key_of(arg + 2, key, sizeof(key));
+		value = strchr(arg, '=');
+		if (value)
+			value++;
+		k = conf_find(options_keys, key);
+		if (!k && !value && strncmp(key, "no_", 3) == 0 &&
+		    (k = conf_find(options_keys, key + 3)) && k->type == CONF_BOOL) {
+			value = "no";
+			memmove(key, key + 3, strlen(key + 3) + 1);
+		} else if (k && !value && k->type == CONF_BOOL) {
+			value = "yes";
+		} else if (!k) {
+			k = NULL;
+		} else if (!value) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "efa-monitor: %s needs a value\n", arg);
+				return -1;
+			}
+			value = argv[++i];
+		}
+		if (!k || !value) {
+			fprintf(stderr, "efa-monitor: unknown option '%s' (see --help)\n", arg);
+			return -1;
+		}
+		char origin[80];
+		snprintf(origin, sizeof(origin), "--%s", arg + 2);
+		if (strchr(origin, '='))
+			*strchr(origin, '=') = '\0';
+		if (conf_set(options_keys, o, key, value, origin, err, sizeof(err)) < 0) {
+			fprintf(stderr, "efa-monitor: %s\n", err);
+			return -1;
+		}
+	}
+	return i;
+}
+
+void options_usage(FILE *out)
+{
+	fprintf(out, "Options (each is also a key of the config file, %s):\n",
+		OPTIONS_DEFAULT_CONFIG);
+	fprintf(out, "  -c, --config FILE       read FILE instead of the default config\n");
+	for (const struct conf_key *k = options_keys; k->name; k++) {
+		char flag[64];
+		size_t n = (size_t)snprintf(flag, sizeof(flag), "--%s", k->name);
+		for (size_t j = 2; j < n; j++)
+			if (flag[j] == '_')
+				flag[j] = '-';
+		const char *arg = k->type == CONF_BOOL ? "" :
+				  k->type == CONF_SECONDS ? " S" :
+				  k->type == CONF_UINT ? " N" : " VALUE";
+		char both[96];
+		snprintf(both, sizeof(both), "%s%s", flag, arg);
+		fprintf(out, "  %-23s %s%s\n", both, k->help,
+			k->type == CONF_BOOL ? " (--no-... to turn off)" : "");
+	}
+}

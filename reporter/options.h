@@ -1,0 +1,54 @@
+/*
+ * options.h - the reporter's configuration: one struct, its defaults in
+ * options_init(), its keys in one table shared by the config file
+ * (/etc/efa-monitor.conf) and the command line (--key value).
+ */
+#ifndef EFA_MONITOR_OPTIONS_H
+#define EFA_MONITOR_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "conf.h"
+#include "log.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define OPTIONS_DEFAULT_CONFIG SYSCONFDIR "/efa-monitor.conf"
+
+struct options {
+	char *config;            /* the file read, NULL for none */
+	char *sysfs_root;        /* "/sys" */
+	double interval;         /* seconds between samples: 60 */
+	double window;           /* show: measuring window, seconds: 1 */
+	unsigned long samples;   /* stop after this many intervals; 0: never */
+	char *sinks;             /* comma list: "log" */
+	char *log_file;          /* NULL: no log file */
+	bool log_stdout;         /* rate lines on stdout: yes */
+	bool health_lines;       /* a line when error/drop counters move: yes */
+	enum log_level log_level;
+	char *job_id;            /* per-job streams; NULL for the node daemon */
+	char *step_id;
+	char *instance_id;       /* NULL: the host name */
+	bool json;               /* show: JSON instead of a table */
+};
+
+extern const struct conf_key options_keys[];
+
+/* Defaults. Returns 0, or -1 (ENOMEM). */
+int options_init(struct options *o);
+void options_free(struct options *o);
+
+/*
+ * Parse a subcommand's arguments: first the config file (-c/--config
+ * FILE, else the default one if it exists), then each --key VALUE,
+ * --key=VALUE, --key / --no-key (booleans). Returns the index of the first
+ * non-option argument, or -1 after printing what is wrong to stderr.
+ */
+int options_parse(struct options *o, int argc, char **argv);
+
+/* Print the keys, their defaults and help, for --help. */
+void options_usage(FILE *out);
+
+#endif
