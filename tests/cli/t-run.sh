@@ -1,0 +1,51 @@
+#!/bin/bash
+# The node monitor: the seed's line format, health lines, a fixed number
+# of intervals, clean SIGTERM, SIGHUP reopening the log.
+. "$(dirname "$0")/lib.sh"
+
+sim create "$WORK/sys" --shape p4d >/dev/null
+dev=$($EFASIM list "$WORK/sys" | awk 'NR==1 {print $1}')
+
+# Three intervals of 1 s; 25 MB on every device's TX and 50 MB on RX in
+# one of them: 200 Mbps TX, 400 Mbps RX in that interval, zero in the others.
+"$EFA_MONITOR" run --sysfs-root "$WORK/sys" --interval 1 --samples 3 > "$WORK/out" 2> "$WORK/err" &
+pid=$!; PIDS+=("$pid")
+sleep 0.2
+sim traffic "$WORK/sys" --tx-bytes 25000000 --rx-bytes 50000000 > /dev/null
+sim advance "$WORK/sys" --device "$dev" rx_drops=5 rdma_read_wr_err=2 > /dev/null
+wait "$pid"; rc=$?
+assert_eq "$rc" 0 "run --samples 3 exits 0"
+assert_eq "$(grep -c ': RX=.* Mbps, TX=.* Mbps$' "$WORK/out")" 12 "3 intervals x 4 devices in the seed's format"
+assert_eq "$(grep "^$dev: RX=" "$WORK/out" | grep -vc 'RX=0.00 Mbps, TX=0.00 Mbps')" 1 "traffic shows in exactly one interval"
+first=$(grep "^$dev: RX=" "$WORK/out" | grep -v 'RX=0.00 Mbps, TX=0.00 Mbps')
+rx=$(echo "$first" | sed -E 's/.*RX=([0-9.]+) Mbps.*/\1/')
+tx=$(echo "$first" | sed -E 's/.*TX=([0-9.]+) Mbps.*/\1/')
+# The rate is the exact byte count over the measured interval, which the
+# fixed schedule keeps within a few ms of 1 s.
+awk -v r="$rx" 'BEGIN { exit !(r > 392 && r <= 400.01) }' || fail "RX rate $rx, expected ~400 Mbps"
+ok "RX rate is bytes over interval ($rx Mbps)"
+awk -v r="$tx" 'BEGIN { exit !(r > 196 && r <= 200.01) }' || fail "TX rate $tx, expected ~200 Mbps"
+ok "TX rate is bytes over interval ($tx Mbps)"
+assert_grep "^$dev: rdma_read_wr_err \+2, rx_drops \+5$" "$WORK/out" "health line names the counters that moved, with exact deltas"
+assert_eq "$(grep -c 'rx_drops' "$WORK/out")" 1 "health line only in the interval where they moved"
+assert_eq "$(grep -c "^$dev: RX=0.00 Mbps, TX=0.00 Mbps" "$WORK/out")" 2 "idle intervals read zero"
+
+# SIGTERM stops cleanly; SIGHUP reopens the log file (logrotate).
+"$EFA_MONITOR" run --sysfs-root "$WORK/sys" --interval 0.1 --log-file "$WORK/mon.log" --no-log-stdout > "$WORK/out2" 2>&1 &
+pid=$!; PIDS+=("$pid")
+wait_for grep -q "RX=" "$WORK/mon.log" || fail "no rate line in the log file"
+ok "rate lines reach the log file"
+assert_grep "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+[+-][0-9]{4} efa-monitor: info: rdmap" "$WORK/mon.log" "log file lines are timestamped and prefixed"
+mv "$WORK/mon.log" "$WORK/mon.log.1"
+kill -HUP "$pid"
+wait_for test -s "$WORK/mon.log" || fail "SIGHUP did not reopen the log file"
+ok "SIGHUP reopens the log file"
+kill -TERM "$pid"; wait "$pid"; rc=$?
+assert_eq "$rc" 0 "SIGTERM: clean exit 0"
+assert_grep "stopping on signal 15" "$WORK/mon.log" "SIGTERM is logged"
+assert_eq "$(wc -c < "$WORK/out2" | tr -d ' ')" 0 "--no-log-stdout with a log file keeps stdout and stderr quiet"
+
+# Per-job streams are tagged with the job and step.
+mon run --sysfs-root "$WORK/sys" --interval 0.05 --samples 1 --job-id 42 --step-id 0 > "$WORK/out3" 2>/dev/null
+assert_grep "^job 42.0 $dev: RX=" "$WORK/out3" "per-job lines carry the job and step"
+done_testing

@@ -1,0 +1,67 @@
+#!/bin/bash
+# Run every test of efa-monitor on this machine:
+#   1. the Check unit suites and the CLI tests, built with AddressSanitizer
+#      and UndefinedBehaviorSanitizer and warnings as errors;
+#   2. make distcheck (the release tarball builds and passes its tests).
+# Installs what it needs first (Debian packages, as root). Ends with one
+# line "N passed, N failed" counting every individual check.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+"$top/tools/deps.sh" || exit 1
+
+if [ -f "$top/config.status" ]; then
+	echo "efa-monitor: the source tree is configured in place; running 'make distclean' so out-of-tree builds work" >&2
+	make -s distclean >/dev/null 2>&1 || true
+fi
+autoreconf -fi >/dev/null 2>&1 || { autoreconf -fi; exit 1; }
+
+status=0
+build="$top/build/check"
+rm -rf "$build" && mkdir -p "$build" && cd "$build"
+"$top/configure" -q --enable-werror --enable-sanitizers || exit 1
+make -s -j2 >/dev/null || { make -j1; exit 1; }
+
+# Sanitizer reports fail the test that triggered them.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+make -s -j2 check || status=1
+
+passed=0 failed=0
+for log in $(find "$build/tests" -name '*.log' ! -name test-suite.log | sort); do
+	if line=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log"); then
+		echo "$(basename "$log" .log): $line"
+		c=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
+		f=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
+		e=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
+		passed=$((passed + c - f - e)); failed=$((failed + f + e))
+	else
+		p=$(grep -c '^ok [0-9]' "$log")
+		f=$(grep -c '^FAIL' "$log")
+		trs="${log%.log}.trs"
+		if [ -f "$trs" ] && ! grep -q ':test-result: PASS' "$trs" && [ "$f" -eq 0 ]; then f=1; fi
+		echo "$(basename "$log" .log): $p passed, $f failed"
+		passed=$((passed + p)); failed=$((failed + f))
+	fi
+done
+if [ $status -ne 0 ]; then
+	echo "--- failing test logs:"
+	grep -l -E ':test-result: (FAIL|ERROR)' $(find "$build/tests" -name '*.trs') 2>/dev/null |
+		while read -r trs; do echo "=== ${trs%.trs}.log"; tail -40 "${trs%.trs}.log"; done
+fi
+
+# distcheck: the tarball builds out of tree and its tests pass.
+dist="$top/build/dist"
+rm -rf "$dist" && mkdir -p "$dist" && cd "$dist"
+if "$top/configure" -q && make -s distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >distcheck.log 2>&1; then
+	echo "distcheck: 1 passed, 0 failed"
+	passed=$((passed + 1))
+else
+	tail -40 distcheck.log
+	echo "distcheck: 0 passed, 1 failed"
+	failed=$((failed + 1)); status=1
+fi
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ] || status=1
+exit $status
