@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tools/deps.sh"
 build="$top/build/demo"
 if [ ! -x "$build/reporter/efa-monitor" ]; then
-	( cd "$top" && { [ -f configure ] || autoreconf -fi >/dev/null 2>&1; } )
+	( cd "$top" && { [ -f configure ] || autoreconf -fi >/dev/null 2>&1 || autoreconf -fi; } )
 	mkdir -p "$build" && cd "$build"
 	[ -f Makefile ] || "$top/configure" -q
 	make -s -j2 >/dev/null
