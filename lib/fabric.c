@@ -264,10 +264,15 @@ static int _add_counter_dir(struct scan *s, size_t dev, unsigned port, int paren
 	}
 	for (long i = 0; i < n; i++) {
 		struct counter_desc desc;
-		if (counter_is_ignored(names[i]) || (skip && _in_names(skip, nskip, names[i])))
+		if (counter_is_ignored(names[i]))
 			continue;
 		counter_describe(type, names[i], &desc);
+		/* In a port directory, device counters are left for the device
+		 * directory; there, a name already taken from a port is skipped
+		 * unless it is a device counter (which the port pass left). */
 		if (skip_device_scope && desc.device_scope)
+			continue;
+		if (skip && _in_names(skip, nskip, names[i]) && !desc.device_scope)
 			continue;
 		if (is_dir[i]) {
 			/* A directory where an expected counter should be. */
