@@ -78,6 +78,7 @@ struct bench {
 	size_t nfds;
 	size_t unresolved;          /* counters the floor could not open */
 	DIR *class_dir;             /* phase relist */
+	uint64_t samples, rescans;  /* fabric_sample() calls, and new layouts seen */
 	volatile uint64_t sink;     /* keeps the floor loop honest */
 };
 
@@ -179,9 +180,13 @@ static void _run(struct bench *b, enum phase p, size_t n)
 
 	switch (p) {
 	case P_SAMPLE:
-		for (size_t k = 0; k < n; k++)
+		for (size_t k = 0; k < n; k++) {
+			uint64_t gen = fabric_layout(b->fabric)->generation;
 			if (fabric_sample(b->fabric, b->snap) < 0)
 				_die("fabric_sample");
+			b->rescans += fabric_layout(b->fabric)->generation != gen;
+			b->samples++;
+		}
 		break;
 	case P_FLOOR:
 		for (size_t k = 0; k < n; k++)
@@ -304,6 +309,7 @@ int main(int argc, char **argv)
 
 	for (int p = 0; p < P_COUNT; p++)
 		_run(&b, (enum phase)p, warmup);
+	b.samples = b.rescans = 0;
 
 	double *t[P_COUNT];
 	for (int p = 0; p < P_COUNT; p++)
@@ -341,6 +347,9 @@ int main(int argc, char **argv)
 	double ratio_min = s[P_SAMPLE].min / s[P_FLOOR].min;
 	printf("\n  fabric_sample / floor:  %.3f (medians), %.3f (means), %.3f (minimums)\n",
 	       ratio_med, ratio_mean, ratio_min);
+	printf("  rescans:                %llu of %llu timed fabric_sample() calls built a new layout%s\n",
+	       (unsigned long long)b.rescans, (unsigned long long)b.samples,
+	       b.rescans ? " (the tree did not change: each is a full re-scan)" : "");
 	printf("  per counter file:       sample %.1f ns, floor %.1f ns, parse adds %.1f ns\n",
 	       s[P_SAMPLE].median * 1000 / (double)held, s[P_FLOOR].median * 1000 / (double)b.nfds,
 	       (s[P_PARSE].median - s[P_FLOOR].median) * 1000 / (double)b.nfds);
@@ -356,6 +365,8 @@ int main(int argc, char **argv)
 			fprintf(out, "%s_median_us=%.3f\n%s_mean_us=%.3f\n%s_min_us=%.3f\n%s_max_us=%.3f\n",
 				_phase_names[p], s[p].median, _phase_names[p], s[p].mean,
 				_phase_names[p], s[p].min, _phase_names[p], s[p].max);
+		fprintf(out, "rescans=%llu\ntimed_samples=%llu\n", (unsigned long long)b.rescans,
+			(unsigned long long)b.samples);
 		fprintf(out, "ratio_median=%.3f\nratio_mean=%.3f\nratio_min=%.3f\n", ratio_med,
 			ratio_mean, ratio_min);
 		if (fclose(out) != 0)

@@ -83,7 +83,7 @@ int conf_set(const struct conf_key *table, void *cfg, const char *key,
 	case CONF_UINT: {
 		errno = 0;
 		unsigned long long v = strtoull(value, &end, 10);
-		if (!*value || *end || errno || value[0] == '-' || (double)v < k->min ||
+		if (*value < '0' || *value > '9' || *end || errno || (double)v < k->min ||
 		    (double)v > k->max) {
 			snprintf(err, errlen,
 				 "%s: bad value '%s' for '%s': expected a whole number from %.0f to %.0f",

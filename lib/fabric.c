@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,7 +60,26 @@ struct scan {
 	int *dirs;
 	size_t ndirs, cap_dirs;
 	size_t unheld;
+	int fd_budget;   /* hold counter files only below this descriptor */
 };
+
+/*
+ * Counter files are held open only up to half the open-files limit (less
+ * a reserve): the other half lets the next rescan build its set before the
+ * old one is closed, and the reserve keeps directories, sockets and the
+ * host process (slurmstepd) working. Past it, counters are opened at each
+ * read: slower, never wrong.
+ */
+static int _fd_budget(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 1 << 20;
+	if (rl.rlim_cur <= 128)
+		return 0;
+	rlim_t b = (rl.rlim_cur - 64) / 2;
+	return b > (1 << 20) ? 1 << 20 : (int)b;
+}
 
 static void _scan_free(struct scan *s)
 {
@@ -191,14 +211,6 @@ static void _free_names(char **names, long n)
 	free(names);
 }
 
-static bool _in_names(char **names, long n, const char *name)
-{
-	for (long i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return true;
-	return false;
-}
-
 /* Add a counter slot for 'name' under 'dirfd', opening its file. */
 static int _add_counter(struct scan *s, size_t dev, unsigned port, int dirfd,
 			const char *name, const char *file, enum counter_state initial)
@@ -222,10 +234,12 @@ static int _add_counter(struct scan *s, size_t dev, unsigned port, int dirfd,
 	s->fds[i] = -1;
 	if (initial == COUNTER_OK) {
 		int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd >= 0)
+		if (fd >= 0 && fd < s->fd_budget)
 			s->fds[i] = fd;
-		else if (errno == EMFILE || errno == ENFILE)
+		else if (fd >= 0 || errno == EMFILE || errno == ENFILE)
 			s->unheld++;
+		if (fd >= s->fd_budget)
+			close(fd);
 	}
 	/* A counter read under another file name (counters_ext) cannot be
 	 * reopened by name at sample time; those always get a held fd or
@@ -234,86 +248,109 @@ static int _add_counter(struct scan *s, size_t dev, unsigned port, int dirfd,
 	return 0;
 }
 
+/* Has device 'dev' a counter 'name' at 'port' (at any port if 'any')? */
+static bool _has_counter(const struct layout *l, size_t first, unsigned port,
+			 const char *name, bool any)
+{
+	for (size_t i = first; i < l->ncounters; i++)
+		if ((any || l->counters[i].port == port) && strcmp(l->counters[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static bool _is_expected(const char *const *expected, const char *name)
+{
+	for (size_t k = 0; expected && expected[k]; k++)
+		if (strcmp(expected[k], name) == 0)
+			return true;
+	return false;
+}
+
 /*
- * Add the counters of one directory. 'skip' (may be NULL) lists names
- * taken from elsewhere (the pre-5.15 EFA single list holds every counter
- * in both directories); 'skip_device_scope' drops EFA device counters
- * from a port directory.
+ * Add the counters of directory 'path' under 'parent'. Each counter is
+ * taken once per device and port; on EFA once per device, from wherever
+ * it is (the pre-5.15 single list holds every counter in both the port's
+ * and the device's directory). 'port_pass' leaves EFA device counters to
+ * the device directory. A directory where an expected counter should be
+ * is kept, as unreadable.
  */
 static int _add_counter_dir(struct scan *s, size_t dev, unsigned port, int parent,
-			    const char *path, const char *const *expected,
-			    char **skip, long nskip, bool skip_device_scope,
-			    char ***names_out, long *nnames_out)
+			    const char *path, const char *const *expected, bool port_pass)
 {
-	enum device_type type = s->layout->devices[dev].type;
+	struct layout *l = s->layout;
+	enum device_type type = l->devices[dev].type;
+	size_t first = l->devices[dev].first_counter;
 	char **names = NULL;
 	bool *is_dir = NULL;
 	long n = 0;
 	int fd = openat(parent, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (names_out) {
-		*names_out = NULL;
-		*nnames_out = 0;
-	}
-	if (fd >= 0) {
-		if (_keep_dir(s, fd) < 0)
-			return -1;
-		n = _list_dir(fd, &names, &is_dir);
-		if (n < 0)
-			return -1;
-	}
+	if (fd < 0)
+		return 0;
+	if (_keep_dir(s, fd) < 0)
+		return -1;
+	n = _list_dir(fd, &names, &is_dir);
+	if (n < 0)
+		return -1;
 	for (long i = 0; i < n; i++) {
 		struct counter_desc desc;
 		if (counter_is_ignored(names[i]))
 			continue;
 		counter_describe(type, names[i], &desc);
-		/* In a port directory, device counters are left for the device
-		 * directory; there, a name already taken from a port is skipped
-		 * unless it is a device counter (which the port pass left). */
-		if (skip_device_scope && desc.device_scope)
+		if (port_pass && type == DEVICE_EFA && desc.device_scope)
 			continue;
-		if (skip && _in_names(skip, nskip, names[i]) && !desc.device_scope)
+		if (_has_counter(l, first, port, names[i], type == DEVICE_EFA))
 			continue;
-		if (is_dir[i]) {
-			/* A directory where an expected counter should be. */
-			bool want = false;
-			for (size_t k = 0; expected && expected[k]; k++)
-				want |= strcmp(expected[k], names[i]) == 0;
-			if (!want)
-				continue;
-			if (_add_counter(s, dev, port, fd, names[i], names[i], COUNTER_UNREADABLE) < 0)
-				goto fail;
+		if (is_dir[i] && !_is_expected(expected, names[i]))
 			continue;
-		}
-		if (_add_counter(s, dev, port, fd, names[i], names[i], COUNTER_OK) < 0)
-			goto fail;
-	}
-	for (size_t k = 0; expected && expected[k]; k++) {
-		if (_in_names(names, n, expected[k]) || (skip && _in_names(skip, nskip, expected[k])))
-			continue;
-		/* Legacy IB: counters_ext/port_xmit_data_64 and friends. */
-		char ext[LAYOUT_NAME_MAX + 8];
-		snprintf(ext, sizeof(ext), "../counters_ext/%s_64", expected[k]);
-		if (fd >= 0 && type == DEVICE_IB && faccessat(fd, ext, R_OK, 0) == 0) {
-			if (_add_counter(s, dev, port, fd, expected[k], ext, COUNTER_OK) < 0)
-				goto fail;
-			continue;
-		}
-		if (_add_counter(s, dev, port, fd >= 0 ? fd : parent, expected[k],
-				 expected[k], COUNTER_MISSING) < 0)
+		if (_add_counter(s, dev, port, fd, names[i], names[i],
+				 is_dir[i] ? COUNTER_UNREADABLE : COUNTER_OK) < 0)
 			goto fail;
 	}
 	free(is_dir);
-	if (names_out) {
-		*names_out = names;
-		*nnames_out = n;
-	} else
-		_free_names(names, n);
+	_free_names(names, n);
 	return 0;
 fail:
 	free(is_dir);
 	_free_names(names, n);
 	return -1;
+}
+
+/*
+ * Expected counters found nowhere get a slot of their own, so their
+ * absence is seen (COUNTER_MISSING) rather than silent. Legacy IB devices
+ * may have them as counters_ext/<name>_64.
+ */
+static int _add_missing(struct scan *s, size_t dev, unsigned port, int devfd,
+			const char *port_dir, const char *const *expected)
+{
+	struct layout *l = s->layout;
+	enum device_type type = l->devices[dev].type;
+	size_t first = l->devices[dev].first_counter;
+	char dir[96];
+
+	snprintf(dir, sizeof(dir), "ports/%u/%s", port, port_dir);
+	int fd = openat(devfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dirfd = devfd;
+	if (fd >= 0) {
+		if (_keep_dir(s, fd) < 0)
+			return -1;
+		dirfd = fd;
+	}
+	for (size_t k = 0; expected[k]; k++) {
+		if (_has_counter(l, first, port, expected[k], type == DEVICE_EFA))
+			continue;
+		char ext[LAYOUT_NAME_MAX + 24];
+		snprintf(ext, sizeof(ext), "../counters_ext/%s_64", expected[k]);
+		if (fd >= 0 && type == DEVICE_IB && faccessat(fd, ext, R_OK, 0) == 0) {
+			if (_add_counter(s, dev, port, fd, expected[k], ext, COUNTER_OK) < 0)
+				return -1;
+			continue;
+		}
+		if (_add_counter(s, dev, port, dirfd, expected[k], expected[k], COUNTER_MISSING) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static void _read_port(int ports_fd, const char *num, struct layout_port *p)
@@ -434,44 +471,28 @@ static int _scan_device(struct scan *s, int class_fd, const char *name)
 	d->first_counter = l->ncounters;
 	expected = counter_expected(d->type, &port_dir);
 
-	char **port1 = NULL;
-	long nport1 = 0;
 	for (size_t p = 0; p < d->nports; p++) {
 		char path[96];
 		unsigned num = d->ports[p].num;
-		char **names = NULL;
-		long nnames = 0;
 		snprintf(path, sizeof(path), "ports/%u/%s", num, port_dir);
-		/* EFA: device counters found in a port directory (pre-5.15) are
-		 * reported once, at device scope. */
-		if (_add_counter_dir(s, dev, num, devfd, path, expected, NULL, 0,
-				     d->type == DEVICE_EFA, &names, &nnames) < 0)
-			goto fail_names;
+		if (_add_counter_dir(s, dev, num, devfd, path, expected, true) < 0)
+			return -1;
 		if (d->type == DEVICE_IB) {
 			/* mlx5 and others keep extra per-port counters here. */
 			snprintf(path, sizeof(path), "ports/%u/hw_counters", num);
-			if (_add_counter_dir(s, dev, num, devfd, path, NULL, names, nnames,
-					     false, NULL, NULL) < 0) {
-				_free_names(names, nnames);
-				goto fail_names;
-			}
+			if (_add_counter_dir(s, dev, num, devfd, path, NULL, true) < 0)
+				return -1;
 		}
-		if (!port1) {
-			port1 = names;
-			nport1 = nnames;
-		} else
-			_free_names(names, nnames);
 	}
 	/* Device-level hw_counters, minus what a port already gave us. */
-	if (_add_counter_dir(s, dev, 0, devfd, "hw_counters", NULL, port1, nport1,
-			     false, NULL, NULL) < 0)
-		goto fail_names;
-	_free_names(port1, nport1);
+	if (_add_counter_dir(s, dev, 0, devfd, "hw_counters", NULL, false) < 0)
+		return -1;
+	for (size_t p = 0; p < d->nports; p++)
+		if (_add_missing(s, dev, d->ports[p].num, devfd, port_dir, expected) < 0)
+			return -1;
 	d = &l->devices[dev];
 	d->ncounters = l->ncounters - d->first_counter;
 	return 0;
-fail_names:
-	_free_names(port1, nport1);
 fail:
 	return -1;
 }
@@ -501,6 +522,8 @@ static long _read_class(DIR *d, struct class_entry **out)
 		/* The kernel caps device names at 63 (IB_DEVICE_NAME_MAX). */
 		if (strlen(e->d_name) >= sizeof(v[n].name))
 			continue;
+		/* Zeroed: entries are compared whole with memcmp(). */
+		memset(&v[n], 0, sizeof(v[n]));
 		memcpy(v[n].name, e->d_name, strlen(e->d_name) + 1);
 		v[n].ino = e->d_ino;
 		n++;
@@ -560,6 +583,7 @@ int fabric_rescan(struct fabric *f)
 	if (!s.layout)
 		return -1;
 	s.layout->refs = 1;
+	s.fd_budget = _fd_budget();
 	s.layout->generation = __atomic_fetch_add(&_next_generation, 1, __ATOMIC_RELAXED);
 
 	if (!f->class_dir) {
@@ -628,6 +652,16 @@ static bool _topology_changed(struct fabric *f)
 		/* Appeared since? One failing openat per sample is cheap. */
 		return faccessat(f->root_fd, CLASS_DIR, F_OK, 0) == 0;
 	}
+	/* The class directory itself replaced (ib_core reloaded, or a test
+	 * tree rebuilt): start over from the new one. */
+	struct stat held, current;
+	if (fstat(dirfd(f->class_dir), &held) < 0 ||
+	    fstatat(f->root_fd, CLASS_DIR, &current, 0) < 0 ||
+	    held.st_ino != current.st_ino || held.st_dev != current.st_dev) {
+		closedir(f->class_dir);
+		f->class_dir = NULL;
+		return true;
+	}
 	n = _read_class(f->class_dir, &now);
 	if (n < 0)
 		return false;
@@ -643,6 +677,7 @@ struct fabric *fabric_create(const char *sysfs_root)
 
 	if (!f)
 		return NULL;
+	f->root_fd = -1;
 	f->root = strdup(sysfs_root ? sysfs_root : "/sys");
 	if (!f->root)
 		goto fail;
@@ -667,7 +702,7 @@ void fabric_destroy(struct fabric *f)
 	layout_put(f->layout);
 	if (f->class_dir)
 		closedir(f->class_dir);
-	if (f->root_fd > 0)
+	if (f->root_fd >= 0)
 		close(f->root_fd);
 	free(f->entries);
 	free(f->root);

@@ -167,6 +167,10 @@ int sysfs_parse_rate(const char *text, uint64_t *bits_per_sec)
 	char *end;
 	double gbps;
 
+	if (*text < '0' || *text > '9') {
+		errno = EINVAL;
+		return -1;
+	}
 	errno = 0;
 	gbps = strtod(text, &end);
 	if (end == text || errno || !(gbps >= 0) || gbps > 1e6) {
@@ -175,13 +179,15 @@ int sysfs_parse_rate(const char *text, uint64_t *bits_per_sec)
 	}
 	while (*end == ' ')
 		end++;
-	if (strncmp(end, "Gb/sec", 6) == 0)
-		*bits_per_sec = (uint64_t)(gbps * 1e9 + 0.5);
-	else if (strncmp(end, "Mb/sec", 6) == 0)
-		*bits_per_sec = (uint64_t)(gbps * 1e6 + 0.5);
-	else {
+	double unit = strncmp(end, "Gb/sec", 6) == 0 ? 1e9 :
+		      strncmp(end, "Mb/sec", 6) == 0 ? 1e6 : 0;
+	/* "0x64" stops strtod at 'x' only after hex parsing: refuse both it
+	 * and any text glued to the unit. */
+	const char *hex = strpbrk(text, "xX");
+	if (!unit || (end[6] != '\0' && end[6] != ' ') || (hex && hex < end)) {
 		errno = EINVAL;
 		return -1;
 	}
+	*bits_per_sec = (uint64_t)(gbps * unit + 0.5);
 	return 0;
 }

@@ -195,7 +195,7 @@ int tracker_update(struct tracker *t, const struct snapshot *snap)
 	for (size_t dv = 0; dv < l->ndevices; dv++) {
 		struct iface_stats *s = &t->ifaces[t->dev_iface[dv]];
 		const struct layout_device *dev = &l->devices[dv];
-		bool seen_before = s->last_ns != 0;
+		bool seen_before = s->samples != 0;
 		s->present = true;
 		s->type = dev->type;
 		s->link_bps = dev->link_bps;
@@ -204,6 +204,7 @@ int tracker_update(struct tracker *t, const struct snapshot *snap)
 		/* A device new in this sample has no interval yet. */
 		s->interval_ns = seen_before ? snap->mono_ns - s->last_ns : 0;
 		s->last_ns = snap->mono_ns;
+		s->samples++;
 		for (int m = 0; m < METRIC_COUNT; m++) {
 			s->total[m] = rate_add_sat(s->total[m], s->delta[m]);
 			s->rate[m] = rate_per_sec(s->delta[m], s->interval_ns);

@@ -35,6 +35,7 @@ struct iface_stats {
 	uint64_t total[METRIC_COUNT];
 	double peak_rate[METRIC_COUNT];
 	uint64_t resets;            /* counters seen going backwards */
+	uint64_t samples;           /* samples with this device */
 	uint64_t first_ns, last_ns; /* monotonic times of first and last sample */
 };
 
