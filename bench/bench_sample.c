@@ -306,6 +306,20 @@ int main(int argc, char **argv)
 		held += l->counters[i].initial_state == COUNTER_OK;
 	for (size_t d = 0; d < l->ndevices; d++)
 		efa += l->devices[d].type == DEVICE_EFA;
+	/* What each counter is for: the log sink needs the metric feeders every
+	 * interval, and the health counters for its health lines. */
+	size_t feed = 0, health = 0, traffic = 0, other = 0;
+	for (size_t i = 0; i < l->ncounters; i++) {
+		const struct counter_desc *d = &l->counters[i].desc;
+		if (d->metric != METRIC_NONE)
+			feed++;
+		else if (d->klass == CLASS_HEALTH)
+			health++;
+		else if (d->klass == CLASS_TRAFFIC)
+			traffic++;
+		else
+			other++;
+	}
 
 	for (int p = 0; p < P_COUNT; p++)
 		_run(&b, (enum phase)p, warmup);
@@ -334,6 +348,8 @@ int main(int argc, char **argv)
 	       "%zu absent at scan, %zu fds not held (EMFILE)\n",
 	       l->ndevices, efa, l->ndevices - efa, l->ncounters, held, l->ncounters - held,
 	       fabric_unheld_count(b.fabric));
+	printf("by use:   %zu feed a metric, %zu other health, %zu other traffic, %zu driver/other\n",
+	       feed, health, traffic, other);
 	printf("floor:    %zu counter files held open (%zu not found)\n", b.nfds, b.unresolved);
 	printf("timing:   %zu batches of %zu calls per phase, interleaved, after %zu warm-up calls; "
 	       "CLOCK_MONOTONIC\n\n", batches, size, warmup);
@@ -360,6 +376,8 @@ int main(int argc, char **argv)
 			_die(kvfile);
 		fprintf(out, "devices=%zu\ncounters=%zu\nheld=%zu\nfloor_files=%zu\nunresolved=%zu\n",
 			l->ndevices, l->ncounters, held, b.nfds, b.unresolved);
+		fprintf(out, "feed=%zu\nhealth=%zu\ntraffic=%zu\nother=%zu\n", feed, health, traffic,
+			other);
 		fprintf(out, "batches=%zu\nbatch_size=%zu\n", batches, size);
 		for (int p = 0; p < P_COUNT; p++)
 			fprintf(out, "%s_median_us=%.3f\n%s_mean_us=%.3f\n%s_min_us=%.3f\n%s_max_us=%.3f\n",
