@@ -26,6 +26,9 @@ PYTHON3=${PYTHON3:-python3}
 NODE_EXPORTER=${NODE_EXPORTER:-/usr/bin/prometheus-node-exporter}
 SAMPLES=${BENCH_SAMPLES:-1000}
 INTERVAL=${BENCH_INTERVAL:-0.005}
+# One full read in ten samples, as at a 1 s interval with the default
+# full_read_interval of 10 s.
+FULL_READ=$(awk -v i="$INTERVAL" 'BEGIN { print i * 10 }')
 BATCHES=${BENCH_BATCHES:-20}
 BATCH_SIZE=${BENCH_BATCH_SIZE:-100}
 SLOW_SAMPLES=${BENCH_SLOW_SAMPLES:-10}
@@ -168,9 +171,9 @@ ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 monitor_cpu() {
 	local tree=$1 tag=$2
 	measure wait "$WORK/$tag.full" -- "$EFA_MONITOR" run --sysfs-root "$tree" \
-		--interval "$INTERVAL" --samples "$SAMPLES" --no-log-stdout
+		--interval "$INTERVAL" --full-read-interval "$FULL_READ" --samples "$SAMPLES" --no-log-stdout
 	measure wait "$WORK/$tag.one" -- "$EFA_MONITOR" run --sysfs-root "$tree" \
-		--interval "$INTERVAL" --samples 1 --no-log-stdout
+		--interval "$INTERVAL" --full-read-interval "$FULL_READ" --samples 1 --no-log-stdout
 	local full one
 	full=$(. "$WORK/$tag.full"; echo "$rc $cpu_s $vmhwm_kb $maxrss_kb $elapsed_s")
 	one=$(. "$WORK/$tag.one"; echo "$cpu_s")
@@ -202,15 +205,7 @@ say "trees:     $WORK, on a '$FSTYPE' file system: regular files written by test
 say "           NOT sysfs (no kernel show() callback behind each read: real reads cost more)"
 $EFASIM create "$P5" --shape p5 --force
 $EFASIM create "$MLX" --shape mlx5 --devices 32 --force
-# efasim's mlx5 devices lack board_id and hca_type, which real mlx5 HCAs
-# have and which node_exporter 1.5.0 (procfs) requires: without board_id its
-# infiniband collector returns no data at all. efa-monitor reads neither.
-for d in "$MLX"/class/infiniband/*/; do
-	[ -e "$d/board_id" ] || echo MT_0000000223 >"$d/board_id"
-	[ -e "$d/hca_type" ] || echo MT4123 >"$d/hca_type"
-done
 say "p5 tree:   $(ls "$P5/class/infiniband" | wc -l) devices; mlx5 tree: $(ls "$MLX/class/infiniband" | wc -l) devices"
-say "           (board_id and hca_type added to the mlx5 devices, as on real mlx5: node_exporter needs them)"
 
 # ------------------------------------------------ 1. sample time vs floor --
 
@@ -231,9 +226,9 @@ if have strace && strace -f -qq -c -o /dev/null true >/dev/null 2>&1; then
 	SYS_TRACKER=$(strace_diff "$WORK/s.none" "$WORK/s.tracker" "$STRACE_LOOPS")
 	[ -n "$SYS_TRACKER" ] || SYS_TRACKER=0
 	# The daemon's whole interval: sample, tracker, sinks, the wait.
-	strace_counts "$WORK/m.one" "$EFA_MONITOR" run --sysfs-root "$P5" --interval 0.01 \
+	strace_counts "$WORK/m.one" "$EFA_MONITOR" run --sysfs-root "$P5" --interval 0.01 --full-read-interval 0.1 \
 		--samples 1 --no-log-stdout
-	strace_counts "$WORK/m.many" "$EFA_MONITOR" run --sysfs-root "$P5" --interval 0.01 \
+	strace_counts "$WORK/m.many" "$EFA_MONITOR" run --sysfs-root "$P5" --interval 0.01 --full-read-interval 0.1 \
 		--samples $((STRACE_LOOPS + 1)) --no-log-stdout
 	SYS_MON=$(strace_diff "$WORK/m.one" "$WORK/m.many" "$STRACE_LOOPS")
 	say "  fabric_sample():   $SYS_SAMPLE"
@@ -257,7 +252,7 @@ P5_PCT=$(calc %.4f "$p5_marg_ms / 1000 * 100")
 
 if [ -x /usr/bin/time ]; then
 	/usr/bin/time -f '%M %U %S %e' -o "$WORK/gnutime" "$EFA_MONITOR" run --sysfs-root "$P5" \
-		--interval "$INTERVAL" --samples "$SAMPLES" --no-log-stdout >/dev/null 2>&1
+		--interval "$INTERVAL" --full-read-interval "$FULL_READ" --samples "$SAMPLES" --no-log-stdout >/dev/null 2>&1
 	read -r gt_m gt_u gt_s gt_e <"$WORK/gnutime"
 	say "  cross-check, GNU time: max RSS ${gt_m} KiB, ${gt_u} s user + ${gt_s} s sys (10 ms resolution), ${gt_e} s wall"
 fi

@@ -46,6 +46,13 @@ struct fabric {
 	size_t nentries;
 	bool rescan_needed;
 	bool warned_empty;
+	/* The read schedule: counters that feed a metric are read at every
+	 * sample; a FABRIC_READ_METRICS sample takes the others' last values. */
+	size_t *hot;                 /* indexes of counters that feed a metric */
+	size_t nhot;
+	uint64_t *last_values;       /* every counter's last read */
+	uint8_t *last_states;
+	bool have_all;               /* last_* hold a full read of this layout */
 };
 
 static uint64_t _next_generation = 1;
@@ -568,8 +575,16 @@ static void _release(struct fabric *f)
 	free(f->dir_fds);
 	free(f->dirs);
 	free(f->reported);
+	free(f->hot);
+	free(f->last_values);
+	free(f->last_states);
 	f->fds = f->dir_fds = f->dirs = NULL;
 	f->reported = NULL;
+	f->hot = NULL;
+	f->last_values = NULL;
+	f->last_states = NULL;
+	f->nhot = 0;
+	f->have_all = false;
 	f->ndirs = 0;
 }
 
@@ -605,9 +620,22 @@ int fabric_rescan(struct fabric *f)
 	} else if (s.layout->ncounters)
 		f->warned_empty = false;
 
-	uint8_t *reported = malloc(s.layout->ncounters ? s.layout->ncounters : 1);
-	if (!reported)
+	size_t nc = s.layout->ncounters ? s.layout->ncounters : 1;
+	uint8_t *reported = malloc(nc);
+	size_t *hot = malloc(nc * sizeof(*hot));
+	uint64_t *last_values = calloc(nc, sizeof(*last_values));
+	uint8_t *last_states = calloc(nc, 1);
+	if (!reported || !hot || !last_values || !last_states) {
+		free(reported);
+		free(hot);
+		free(last_values);
+		free(last_states);
 		goto fail;
+	}
+	size_t nhot = 0;
+	for (size_t i = 0; i < s.layout->ncounters; i++)
+		if (s.layout->counters[i].desc.metric != METRIC_NONE)
+			hot[nhot++] = i;
 	/* Keep what was already logged for counters that carry over, so a
 	 * rescan does not repeat every warning. */
 	for (size_t i = 0; i < s.layout->ncounters; i++) {
@@ -626,6 +654,11 @@ int fabric_rescan(struct fabric *f)
 	f->ndirs = s.ndirs;
 	f->unheld = s.unheld;
 	f->reported = reported;
+	f->hot = hot;
+	f->nhot = nhot;
+	f->last_values = last_values;
+	f->last_states = last_states;
+	f->have_all = false;
 	free(f->entries);
 	f->entries = entries;
 	f->nentries = (size_t)n;
@@ -737,39 +770,68 @@ static void _report_state(struct fabric *f, size_t i, enum counter_state st, int
 	f->reported[i] = (uint8_t)st;
 }
 
-int fabric_sample(struct fabric *f, struct snapshot *snap)
+static void _read_counter(struct fabric *f, size_t i, struct snapshot *snap)
+{
+	const struct layout *l = f->layout;
+	enum counter_state st;
+	int err = 0;
+
+	if (f->fds[i] >= 0)
+		st = sysfs_pread_u64(f->fds[i], &snap->values[i], &err);
+	else
+		st = sysfs_read_u64_at(f->dir_fds[i], l->counters[i].name, &snap->values[i], &err);
+	if (st == COUNTER_MISSING && err && f->fds[i] >= 0)
+		f->rescan_needed = true; /* the device went away under us */
+	if (st == COUNTER_UNREADABLE && err == EISDIR)
+		err = 0;
+	snap->states[i] = (uint8_t)st;
+	if (st != f->reported[i])
+		_report_state(f, i, st, err);
+}
+
+int fabric_sample_some(struct fabric *f, struct snapshot *snap, enum fabric_read what)
 {
 	struct layout *l;
 	uint64_t t0, t1;
+	size_t n;
 
 	if (f->rescan_needed || _topology_changed(f)) {
 		if (fabric_rescan(f) < 0)
 			return -1;
 	}
 	l = f->layout;
+	n = l->ncounters;
 	if (snapshot_bind(snap, l) < 0)
 		return -1;
+	if (!f->have_all)
+		what = FABRIC_READ_ALL;
 	t0 = _now_ns(CLOCK_MONOTONIC);
-	for (size_t i = 0; i < l->ncounters; i++) {
-		enum counter_state st;
-		int err = 0;
-		if (f->fds[i] >= 0)
-			st = sysfs_pread_u64(f->fds[i], &snap->values[i], &err);
-		else
-			st = sysfs_read_u64_at(f->dir_fds[i], l->counters[i].name,
-					       &snap->values[i], &err);
-		if (st == COUNTER_MISSING && err && f->fds[i] >= 0)
-			f->rescan_needed = true; /* the device went away under us */
-		if (st == COUNTER_UNREADABLE && err == EISDIR)
-			err = 0;
-		snap->states[i] = (uint8_t)st;
-		if (st != f->reported[i])
-			_report_state(f, i, st, err);
+	if (what == FABRIC_READ_ALL) {
+		for (size_t i = 0; i < n; i++)
+			_read_counter(f, i, snap);
+	} else {
+		memcpy(snap->values, f->last_values, n * sizeof(*snap->values));
+		memcpy(snap->states, f->last_states, n);
+		for (size_t k = 0; k < f->nhot; k++)
+			_read_counter(f, f->hot[k], snap);
 	}
 	t1 = _now_ns(CLOCK_MONOTONIC);
+	memcpy(f->last_values, snap->values, n * sizeof(*snap->values));
+	memcpy(f->last_states, snap->states, n);
+	f->have_all = true;
 	snap->mono_ns = t0 + (t1 - t0) / 2;
 	snap->real_ns = _now_ns(CLOCK_REALTIME);
 	return 0;
+}
+
+int fabric_sample(struct fabric *f, struct snapshot *snap)
+{
+	return fabric_sample_some(f, snap, FABRIC_READ_ALL);
+}
+
+size_t fabric_metric_counter_count(const struct fabric *f)
+{
+	return f->nhot;
 }
 
 struct layout *fabric_layout(const struct fabric *f)

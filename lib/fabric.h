@@ -35,6 +35,24 @@ void fabric_destroy(struct fabric *f);
  */
 int fabric_sample(struct fabric *f, struct snapshot *snap);
 
+/*
+ * The read schedule. Counters that feed an interface metric (bytes,
+ * packets, drops, RDMA errors, retransmits: desc.metric != METRIC_NONE)
+ * are about a third of an EFA device's files. FABRIC_READ_METRICS reads
+ * only those and gives every other counter its value from the fabric's
+ * last read, so a caller can read everything at a slower pace and lose
+ * nothing: a slow counter's increase shows at the next full read. The
+ * first sample after a (re)scan always reads everything.
+ */
+enum fabric_read {
+	FABRIC_READ_ALL = 0,
+	FABRIC_READ_METRICS,
+};
+int fabric_sample_some(struct fabric *f, struct snapshot *snap, enum fabric_read what);
+
+/* How many counters a FABRIC_READ_METRICS sample reads. */
+size_t fabric_metric_counter_count(const struct fabric *f);
+
 /* Scan again now: new devices, link rates and states. Returns 0 or -1. */
 int fabric_rescan(struct fabric *f);
 

@@ -15,7 +15,7 @@ struct tracker {
 	uint64_t *good;          /* per counter of 'last': last good raw value */
 	uint8_t *has_good;
 	uint64_t *cdelta;        /* per counter of 'last': increase this interval */
-	size_t cap;
+	size_t cap;              /* of cdelta */
 	struct iface_stats *ifaces;
 	size_t nifaces, cap_ifaces;
 	long *dev_iface;         /* per device of last->layout: iface index */
@@ -81,14 +81,6 @@ static long _iface(struct tracker *t, const struct layout_device *d)
 static int _reserve(struct tracker *t, size_t ncounters, size_t ndevices)
 {
 	if (ncounters > t->cap) {
-		uint64_t *g = realloc(t->good, ncounters * sizeof(*g));
-		if (!g)
-			return -1;
-		t->good = g;
-		uint8_t *h = realloc(t->has_good, ncounters);
-		if (!h)
-			return -1;
-		t->has_good = h;
 		uint64_t *c = realloc(t->cdelta, ncounters * sizeof(*c));
 		if (!c)
 			return -1;
@@ -136,20 +128,27 @@ int tracker_update(struct tracker *t, const struct snapshot *snap)
 	}
 	if (_reserve(t, l->ncounters, l->ndevices) < 0 || _map_devices(t, l) < 0)
 		return -1;
-	/* Carry the good values over into the new layout's order. */
-	good = malloc((l->ncounters ? l->ncounters : 1) * sizeof(*good));
-	has_good = calloc(l->ncounters ? l->ncounters : 1, 1);
-	if (!good || !has_good) {
-		free(good);
-		free(has_good);
-		errno = ENOMEM;
-		return -1;
-	}
-	for (size_t i = 0; prev && i < l->ncounters; i++) {
-		long j = snapshot_match(snap, i, prev);
-		if (j >= 0 && t->has_good[j]) {
-			good[i] = t->good[j];
-			has_good[i] = 1;
+	/* Same layout as the last sample (the usual case): update the good
+	 * values in place. Otherwise carry them over into the new order. */
+	bool in_place = prev && prev->layout == l;
+	if (in_place) {
+		good = t->good;
+		has_good = t->has_good;
+	} else {
+		good = malloc((l->ncounters ? l->ncounters : 1) * sizeof(*good));
+		has_good = calloc(l->ncounters ? l->ncounters : 1, 1);
+		if (!good || !has_good) {
+			free(good);
+			free(has_good);
+			errno = ENOMEM;
+			return -1;
+		}
+		for (size_t i = 0; prev && i < l->ncounters; i++) {
+			long j = snapshot_match(snap, i, prev);
+			if (j >= 0 && t->has_good[j]) {
+				good[i] = t->good[j];
+				has_good[i] = 1;
+			}
 		}
 	}
 
@@ -218,16 +217,14 @@ int tracker_update(struct tracker *t, const struct snapshot *snap)
 			if (node_rate[m] > t->node_peak[m])
 				t->node_peak[m] = node_rate[m];
 
-	if (snapshot_copy(t->last, snap) < 0) {
-		free(good);
-		free(has_good);
-		return -1;
+	if (!in_place) {
+		free(t->good);
+		free(t->has_good);
+		t->good = good;
+		t->has_good = has_good;
 	}
-	free(t->good);
-	free(t->has_good);
-	t->good = good;
-	t->has_good = has_good;
-	t->cap = l->ncounters ? l->ncounters : 1;
+	if (snapshot_copy(t->last, snap) < 0)
+		return -1;
 	if (!t->samples)
 		t->first_ns = snap->mono_ns;
 	t->interval_ns = interval;

@@ -67,6 +67,10 @@ int monitor_run(const struct options *o)
 	char instance[256];
 	uint64_t interval_ns = (uint64_t)(o->interval * 1e9), start, next;
 	unsigned long done = 0;
+	/* Every counter at least every full_read_interval; the metric
+	 * counters at every sample. */
+	unsigned long full_every = o->full_read_interval > o->interval ?
+					   (unsigned long)(o->full_read_interval / o->interval + 0.5) : 1;
 	uint64_t overruns = 0;
 	int status = 1;
 
@@ -92,12 +96,14 @@ int monitor_run(const struct options *o)
 	sinks = sink_set_open(o->sinks, o);
 	if (!sinks)
 		goto out;
-	log_info("watching %zu devices under %s every %g s", fabric_layout(fabric)->ndevices,
-		 fabric_root(fabric), o->interval);
+	log_info("watching %zu devices under %s every %g s (%zu of %zu counters; all every %lu samples)",
+		 fabric_layout(fabric)->ndevices, fabric_root(fabric), o->interval,
+		 fabric_metric_counter_count(fabric), fabric_layout(fabric)->ncounters, full_every);
 
 	start = next = _mono_ns();
 	for (;;) {
-		if (fabric_sample(fabric, snap) < 0 || tracker_update(tracker, snap) < 0) {
+		enum fabric_read what = done % full_every == 0 ? FABRIC_READ_ALL : FABRIC_READ_METRICS;
+		if (fabric_sample_some(fabric, snap, what) < 0 || tracker_update(tracker, snap) < 0) {
 			log_error("sample failed: %s", strerror(errno));
 		} else if (tracker_last(tracker) && done > 0) {
 			struct report r = {

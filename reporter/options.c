@@ -18,6 +18,8 @@ const struct conf_key options_keys[] = {
 	    "sysfs mount to read (a simulated tree in tests)"),
 	KEY("interval", CONF_SECONDS, interval, 0.001, 86400,
 	    "seconds between samples"),
+	KEY("full_read_interval", CONF_SECONDS, full_read_interval, 0, 86400,
+	    "seconds between reads of counters that feed no metric (0: every sample)"),
 	KEY("window", CONF_SECONDS, window, 0.001, 3600,
 	    "show: seconds over which rates are measured"),
 	KEY("samples", CONF_UINT, samples, 0, 1e12,
@@ -41,6 +43,7 @@ int options_init(struct options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->interval = 60.0;
+	o->full_read_interval = 10.0;
 	o->window = 1.0;
 	o->log_stdout = true;
 	o->health_lines = true;

@@ -21,6 +21,7 @@ struct options {
 	char *config;            /* the file read, NULL for none */
 	char *sysfs_root;        /* "/sys" */
 	double interval;         /* seconds between samples: 60 */
+	double full_read_interval; /* seconds between reads of every counter: 10 */
 	double window;           /* show: measuring window, seconds: 1 */
 	unsigned long samples;   /* stop after this many intervals; 0: never */
 	char *sinks;             /* comma list: "log" */

@@ -76,6 +76,9 @@ static int _write(struct sink *s, const struct report *r)
 	struct log_sink *ls = s->priv;
 	const struct layout *l = r->snapshot->layout;
 
+	if (!ls->to_stdout && !ls->to_file)
+		return 0;
+
 	for (size_t k = 0; k < tracker_iface_count(r->tracker); k++) {
 		const struct iface_stats *st = tracker_iface(r->tracker, k);
 		char line[256];

@@ -45,6 +45,16 @@ assert_eq "$rc" 0 "SIGTERM: clean exit 0"
 assert_grep "stopping on signal 15" "$WORK/mon.log" "SIGTERM is logged"
 assert_eq "$(wc -c < "$WORK/out2" | tr -d ' ')" 0 "--no-log-stdout with a log file keeps stdout and stderr quiet"
 
+# Counters that feed no metric are read on the slower full-read schedule:
+# a device error counter's increase still gets its line, exactly once.
+"$EFA_MONITOR" run --sysfs-root "$WORK/sys" --interval 0.1 --full-read-interval 0.3 --samples 10 > "$WORK/out4" 2>"$WORK/err4" &
+pid=$!; PIDS+=("$pid")
+sleep 0.25
+sim advance "$WORK/sys" --device "$dev" create_qp_err=2 > /dev/null
+wait "$pid"
+assert_grep "all every 3 samples" "$WORK/err4" "full read every 3 samples at 0.1 s / 0.3 s"
+assert_eq "$(grep -cxF -- "$dev: create_qp_err +2" "$WORK/out4")" 1 "a slow-schedule counter's increase is reported once"
+
 # Per-job streams are tagged with the job and step.
 mon run --sysfs-root "$WORK/sys" --interval 0.05 --samples 1 --job-id 42 --step-id 0 > "$WORK/out3" 2>/dev/null
 assert_grep "^job 42.0 $dev: RX=" "$WORK/out3" "per-job lines carry the job and step"

@@ -1026,6 +1026,57 @@ START_TEST(test_no_fd_leak)
 }
 END_TEST
 
+/* The read schedule: a metrics-only sample reads the 11 metric counters of
+ * each p5 device and carries every other counter's last value; the next
+ * full read picks up what the others moved. */
+START_TEST(test_read_schedule)
+{
+	struct fabric *f;
+	struct snapshot *s = snapshot_create();
+
+	_create("--shape p5");
+	f = _fabric();
+	ck_assert_uint_eq(fabric_metric_counter_count(f), 32 * 11);
+	/* The first sample after a scan reads everything, whatever is asked. */
+	tu_efasim("advance %s --device rdmap113s0 send_bytes=7 tx_bytes=11", _root);
+	ck_assert_int_eq(fabric_sample_some(f, s, FABRIC_READ_METRICS), 0);
+	ck_assert_uint_eq(_value(s, "rdmap113s0", 1, "send_bytes"), 7);
+	ck_assert_uint_eq(_value(s, "rdmap113s0", 1, "tx_bytes"), 11);
+
+	tu_efasim("advance %s --device rdmap113s0 send_bytes=100 tx_bytes=1000 create_qp_err=2", _root);
+	ck_assert_int_eq(fabric_sample_some(f, s, FABRIC_READ_METRICS), 0);
+	ck_assert_uint_eq(_value(s, "rdmap113s0", 1, "tx_bytes"), 1011);
+	ck_assert_uint_eq(_value(s, "rdmap113s0", 1, "send_bytes"), 7);
+	ck_assert_uint_eq(_value(s, "rdmap113s0", 0, "create_qp_err"), 0);
+
+	ck_assert_int_eq(fabric_sample_some(f, s, FABRIC_READ_ALL), 0);
+	ck_assert_uint_eq(_value(s, "rdmap113s0", 1, "send_bytes"), 107);
+	ck_assert_uint_eq(_value(s, "rdmap113s0", 0, "create_qp_err"), 2);
+
+	/* A carried value keeps its state too: an odd cold counter stays odd
+	 * in metrics-only samples until a full read says otherwise. */
+	tu_efasim("set %s rdmap113s0 recv_bytes N/A", _root);
+	ck_assert_int_eq(fabric_sample_some(f, s, FABRIC_READ_ALL), 0);
+	size_t i = _idx(s, "rdmap113s0", 1, "recv_bytes");
+	ck_assert_int_eq(s->states[i], COUNTER_NA);
+	tu_efasim("set %s rdmap113s0 recv_bytes 5", _root);
+	ck_assert_int_eq(fabric_sample_some(f, s, FABRIC_READ_METRICS), 0);
+	ck_assert_int_eq(s->states[i], COUNTER_NA);
+	ck_assert_int_eq(fabric_sample_some(f, s, FABRIC_READ_ALL), 0);
+	ck_assert_int_eq(s->states[i], COUNTER_OK);
+	ck_assert_uint_eq(s->values[i], 5);
+
+	/* After a rescan (a device removed) the first sample is full again. */
+	tu_efasim("advance %s --device rdmap116s0 send_bytes=9", _root);
+	tu_efasim("remove %s rdmap199s0", _root);
+	ck_assert_int_eq(fabric_sample_some(f, s, FABRIC_READ_METRICS), 0);
+	ck_assert_uint_eq(s->layout->ndevices, 31);
+	ck_assert_uint_eq(_value(s, "rdmap116s0", 1, "send_bytes"), 9);
+	snapshot_destroy(s);
+	fabric_destroy(f);
+}
+END_TEST
+
 static Suite *_suite(void)
 {
 	Suite *s = suite_create("fabric");
@@ -1081,6 +1132,7 @@ static Suite *_suite(void)
 	tcase_add_test(tc, test_class_dir_recreated);
 	tcase_add_test(tc, test_stable_layout);
 	tcase_add_test(tc, test_sample_clock);
+	tcase_add_test(tc, test_read_schedule);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("log_once");
