@@ -809,15 +809,17 @@ int fabric_sample_some(struct fabric *f, struct snapshot *snap, enum fabric_read
 	if (what == FABRIC_READ_ALL) {
 		for (size_t i = 0; i < n; i++)
 			_read_counter(f, i, snap);
-	} else {
+	} else if (n) {
 		memcpy(snap->values, f->last_values, n * sizeof(*snap->values));
 		memcpy(snap->states, f->last_states, n);
 		for (size_t k = 0; k < f->nhot; k++)
 			_read_counter(f, f->hot[k], snap);
 	}
 	t1 = _now_ns(CLOCK_MONOTONIC);
-	memcpy(f->last_values, snap->values, n * sizeof(*snap->values));
-	memcpy(f->last_states, snap->states, n);
+	if (n) { /* an empty layout has no buffers at all */
+		memcpy(f->last_values, snap->values, n * sizeof(*snap->values));
+		memcpy(f->last_states, snap->states, n);
+	}
 	f->have_all = true;
 	snap->mono_ns = t0 + (t1 - t0) / 2;
 	snap->real_ns = _now_ns(CLOCK_REALTIME);
