@@ -17,7 +17,7 @@ AC_DEFUN([X_AC_HARDENING], [
   HARDEN_CFLAGS=
   HARDEN_LDFLAGS=
   AS_IF([test "x$enable_hardening" = xyes], [
-    HARDEN_CFLAGS="-fstack-protector-strong -fPIE"
+    HARDEN_CFLAGS="-fstack-protector-strong"
     HARDEN_CPPFLAGS="-D_FORTIFY_SOURCE=2"
     HARDEN_LDFLAGS="-Wl,-z,relro -Wl,-z,now"
   ])

@@ -18,6 +18,7 @@
 #include "fabric.h"
 #include "log.h"
 #include "monitor.h"
+#include "report.h"
 #include "sink.h"
 #include "tracker.h"
 
@@ -55,6 +56,54 @@ static void _instance_id(const struct options *o, char *buf, size_t len)
 	if (gethostname(buf, len) < 0 || !buf[0])
 		snprintf(buf, len, "unknown");
 	buf[len - 1] = '\0';
+}
+
+/*
+ * Write the run's peak rates, per interface and for the node, as a node
+ * report to 'fd' (the SPANK plugin reads it when it stops the reporter;
+ * its exact totals come from its own snapshots).
+ */
+static void _write_final_report(int fd, const struct tracker *t, const struct options *o,
+				const char *instance)
+{
+	struct node_report *r = node_report_create();
+	size_t n = tracker_iface_count(t);
+	char *text = NULL;
+
+	if (!r)
+		goto out;
+	r->ifaces = calloc(n ? n : 1, sizeof(*r->ifaces));
+	if (!r->ifaces)
+		goto out;
+	r->nifaces = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct iface_stats *s = tracker_iface(t, i);
+		memcpy(r->ifaces[i].name, s->name, sizeof(r->ifaces[i].name));
+		r->ifaces[i].type = s->type;
+		r->ifaces[i].link_bps = s->link_bps;
+		r->ifaces[i].has = s->has;
+	}
+	node_report_set_peaks(r, t);
+	/* Node names are short; an over-long instance id is cut. */
+	memcpy(r->node, instance, strnlen(instance, sizeof(r->node) - 1));
+	snprintf(r->job_id, sizeof(r->job_id), "%s", o->job_id ? o->job_id : "");
+	snprintf(r->step_id, sizeof(r->step_id), "%s", o->step_id ? o->step_id : "");
+	text = node_report_to_json(r);
+	if (!text)
+		goto out;
+	for (size_t off = 0, len = strlen(text); off < len;) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			log_error("cannot write the final report to fd %d: %s", fd, strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+out:
+	free(text);
+	node_report_destroy(r);
 }
 
 int monitor_run(const struct options *o)
@@ -137,12 +186,26 @@ int monitor_run(const struct options *o)
 			log_info("log reopened");
 		}
 		if (sig == SIGTERM || sig == SIGINT) {
-			log_info("stopping on signal %d after %lu intervals", sig, done - 1);
+			/* The partial interval up to now counts too: a job shorter
+			 * than one interval still gets its rates and peaks. */
+			if (fabric_sample(fabric, snap) == 0 && tracker_update(tracker, snap) == 0) {
+				struct report r = {
+					.tracker = tracker,
+					.snapshot = snap,
+					.options = o,
+					.instance_id = instance,
+					.real_ns = snap->real_ns,
+				};
+				sink_set_write(sinks, &r);
+			}
+			log_info("stopping on signal %d after %lu intervals", sig, done);
 			break;
 		}
 	}
 	(void)start;
 	status = 0;
+	if (o->report_fd)
+		_write_final_report((int)o->report_fd, tracker, o, instance);
 out:
 	if (sinks) {
 		sink_set_flush(sinks);

@@ -1,0 +1,75 @@
+/*
+ * channel.h - node reports from slurmstepd back to srun (or to the batch
+ * step), over TCP, authenticated with a per-step secret.
+ *
+ * srun listens before the step launches and puts "host:port" and a random
+ * key in the step's environment; each node connects once, sends one
+ * signed message and closes. No thread is needed on the srun side: the
+ * kernel queues the connections in the listen backlog until srun drains
+ * them at the end of the step. Every call is bounded in time.
+ *
+ * Wire: "EFAM1 <hex hmac-sha256 of payload> <payload length>\n<payload>",
+ * payload a node report in JSON. A message with a bad signature, a wrong
+ * job or step, a malformed header or an oversized payload is rejected
+ * with a reason and counted; it never reaches the summary.
+ */
+#ifndef EFA_MONITOR_CHANNEL_H
+#define EFA_MONITOR_CHANNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CHANNEL_KEY_BYTES 32
+#define CHANNEL_KEY_HEX (CHANNEL_KEY_BYTES * 2 + 1)
+#define CHANNEL_MAX_PAYLOAD (1 << 20)
+
+/* A fresh random key as hex (getrandom). Returns 0 or -1 with errno. */
+int channel_key_generate(char hex[CHANNEL_KEY_HEX]);
+
+struct channel_listener;
+
+/*
+ * Listen on 'bind_addr' (NULL: all IPv4 addresses) at an ephemeral port.
+ * '*port' gets the port. Returns NULL with errno on failure.
+ */
+struct channel_listener *channel_listen(const char *bind_addr, uint16_t *port);
+void channel_listener_close(struct channel_listener *l);
+
+struct node_report;
+
+/* A message accepted by channel_collect(). */
+typedef void (*channel_deliver_fn)(struct node_report *r, void *arg);
+typedef void (*channel_reject_fn)(const char *why, void *arg);
+
+/*
+ * Accept and read messages until 'expected' valid ones have arrived or
+ * 'deadline_ms' (CLOCK_MONOTONIC, milliseconds) passes. Each valid report
+ * (signature checked with 'key_hex', job and step ids equal to 'job_id'
+ * and 'step_id'; NULL step_id accepts any step of the job) goes to
+ * 'deliver', which takes ownership; each invalid one to 'reject'. A single
+ * connection gets at most the time left and CHANNEL_MAX_PAYLOAD bytes.
+ * Returns the number delivered.
+ */
+size_t channel_collect(struct channel_listener *l, const char *key_hex, const char *job_id,
+		       const char *step_id, size_t expected, uint64_t deadline_ms,
+		       channel_deliver_fn deliver, channel_reject_fn reject, void *arg);
+
+/*
+ * Sign 'r' with 'key_hex' and send it to "host:port" ('address'), with
+ * connect and write bounded by 'timeout_ms' in all. Returns 0, or -1 with
+ * a message in 'err'.
+ */
+int channel_send(const char *address, const char *key_hex, const struct node_report *r,
+		 int timeout_ms, char *err, size_t errlen);
+
+/* The framing, exposed for tests: build a signed message (malloc'ed) and
+ * check one. channel_verify returns the payload's offset and length, or
+ * -1 with a reason in 'err'. */
+char *channel_frame(const char *key_hex, const char *payload, size_t len, size_t *outlen);
+int channel_verify(const char *key_hex, const char *msg, size_t len, size_t *payload_off,
+		   size_t *payload_len, char *err, size_t errlen);
+
+/* Milliseconds of CLOCK_MONOTONIC, for deadlines. */
+uint64_t channel_now_ms(void);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * hostlist.c - see hostlist.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hostlist.h"
+
+#define HOSTLIST_MAX 65536
+
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+static int _push(struct names *a, const char *prefix, size_t plen, const char *num,
+		 const char *suffix)
+{
+	if (a->n >= HOSTLIST_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		char **v = realloc(a->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		a->v = v;
+		a->cap = cap;
+	}
+	size_t len = plen + strlen(num) + strlen(suffix) + 1;
+	char *s = malloc(len);
+	if (!s)
+		return -1;
+	snprintf(s, len, "%.*s%s%s", (int)plen, prefix, num, suffix);
+	a->v[a->n++] = s;
+	return 0;
+}
+
+/* Expand one name: "prefix[ranges]suffix" or a plain name. */
+static int _expand_one(struct names *a, const char *item)
+{
+	const char *open = strchr(item, '['), *close;
+	if (!open)
+		return *item ? _push(a, item, strlen(item), "", "") : (errno = EINVAL, -1);
+	close = strchr(open, ']');
+	if (!close || close == open + 1 || strchr(close + 1, '[')) {
+		errno = EINVAL;
+		return -1;
+	}
+	char ranges[256];
+	size_t rlen = (size_t)(close - open - 1);
+	if (rlen >= sizeof(ranges)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(ranges, open + 1, rlen);
+	ranges[rlen] = '\0';
+	for (char *save = NULL, *r = strtok_r(ranges, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(r, '-'), *end;
+		unsigned long lo = strtoul(r, &end, 10), hi = lo;
+		if (end == r || (dash ? end != dash : *end)) {
+			errno = EINVAL;
+			return -1;
+		}
+		int width = (int)(end - r);
+		if (dash) {
+			char *end2;
+			hi = strtoul(dash + 1, &end2, 10);
+			if (end2 == dash + 1 || *end2 || hi < lo) {
+				errno = EINVAL;
+				return -1;
+			}
+		}
+		if (hi - lo >= HOSTLIST_MAX) {
+			errno = E2BIG;
+			return -1;
+		}
+		for (unsigned long v = lo; v <= hi; v++) {
+			char num[32];
+			snprintf(num, sizeof(num), "%0*lu", width, v);
+			if (_push(a, item, (size_t)(open - item), num, close + 1) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int hostlist_expand(const char *list, char ***names, size_t *n)
+{
+	struct names a = {0};
+	size_t len = strlen(list);
+	char *copy = malloc(len + 1);
+	size_t start = 0;
+	int depth = 0;
+
+	if (!copy)
+		return -1;
+	memcpy(copy, list, len + 1);
+	/* Split on commas outside brackets. */
+	for (size_t i = 0; i <= len; i++) {
+		if (copy[i] == '[')
+			depth++;
+		else if (copy[i] == ']')
+			depth--;
+		if ((copy[i] == ',' && depth == 0) || copy[i] == '\0') {
+			copy[i] = '\0';
+			if (depth != 0 || _expand_one(&a, copy + start) < 0) {
+				int e = depth ? EINVAL : errno;
+				hostlist_free(a.v, a.n);
+				free(copy);
+				errno = e;
+				return -1;
+			}
+			start = i + 1;
+		}
+	}
+	free(copy);
+	*names = a.v;
+	*n = a.n;
+	return 0;
+}
+
+void hostlist_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}

@@ -1,0 +1,116 @@
+/*
+ * report.h - what one node says about one monitored step, and what the
+ * launching srun (or the batch step) makes of all nodes' reports.
+ *
+ * A node report holds, per interface, the cumulative metric values at the
+ * step's start and end (exact totals come from those two snapshots) and
+ * the peak rates the reporter saw in between. Reports travel as JSON with
+ * every 64-bit figure written as a decimal string (JSON numbers lose
+ * precision past 2^53, which a long-lived device's byte counter passes).
+ */
+#ifndef EFA_MONITOR_REPORT_H
+#define EFA_MONITOR_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "counter.h"
+#include "tracker.h"
+
+#define REPORT_NAME_MAX 64
+#define REPORT_MSG_MAX 256
+
+enum node_status {
+	NODE_OK = 0,          /* counters read at start and end */
+	NODE_NO_DEVICES,      /* no EFA or InfiniBand device on the node */
+	NODE_UNREADABLE,      /* the sysfs root or the counters could not be read */
+	NODE_MISSING,         /* no report arrived in time (set by the collector) */
+	NODE_STATUS_COUNT
+};
+
+/* "ok", "no-devices", "unreadable", "missing". */
+const char *node_status_name(enum node_status s);
+
+struct iface_report {
+	char name[REPORT_NAME_MAX];
+	enum device_type type;
+	uint64_t link_bps;
+	uint32_t has;                     /* bit (1u << metric): the device has it */
+	uint64_t start[METRIC_COUNT];     /* cumulative, at step start */
+	uint64_t end[METRIC_COUNT];       /* cumulative, at step end */
+	uint64_t total[METRIC_COUNT];     /* exact increase start -> end */
+	double peak_rate[METRIC_COUNT];   /* per second, from the reporter's samples */
+	uint32_t resets;                  /* counters that went backwards */
+};
+
+struct node_report {
+	char node[REPORT_NAME_MAX];       /* Slurm node name */
+	char job_id[32];
+	char step_id[32];
+	enum node_status status;
+	char status_msg[REPORT_MSG_MAX];  /* why, when not NODE_OK */
+	uint64_t start_ns, end_ns;        /* CLOCK_REALTIME of the two snapshots */
+	uint64_t samples;                 /* reporter samples behind the peaks */
+	bool stream_interrupted;          /* the reporter died or could not start */
+	char stream_msg[REPORT_MSG_MAX];
+	double peak_rate[METRIC_COUNT];   /* the node's aggregate peak, per second */
+	size_t nifaces;
+	struct iface_report *ifaces;
+};
+
+/* Allocate a zeroed report; NULL on ENOMEM. */
+struct node_report *node_report_create(void);
+void node_report_destroy(struct node_report *r);
+
+/*
+ * Fill the per-interface start/end/total figures of 'r' from two
+ * snapshots of one node (start and end of a step; their layouts may
+ * differ: interfaces are matched by name, and a device only in one of them
+ * is kept with what it has). Peaks are left as they are. Returns 0 or -1
+ * (ENOMEM).
+ */
+int node_report_from_snapshots(struct node_report *r, const struct snapshot *start,
+			       const struct snapshot *end);
+
+/* Copy peak rates (per interface and node aggregate) and the sample count
+ * from a tracker that followed the step. */
+void node_report_set_peaks(struct node_report *r, const struct tracker *t);
+
+/* JSON text (malloc'ed; NULL on ENOMEM), and back. Parsing checks every
+ * field's type and range; on error returns NULL with a message in 'err'. */
+char *node_report_to_json(const struct node_report *r);
+struct node_report *node_report_from_json(const char *text, size_t len, char *err,
+					  size_t errlen);
+
+/* --------------------------------------------------------- aggregation -- */
+
+struct step_summary;
+
+/*
+ * Collect the reports of one step (or, with job_level, of a whole job:
+ * several reports of the same node from different steps are merged by
+ * their time windows, so overlapping steps are not counted twice).
+ * 'expected_nodes' (may be NULL) names the nodes that should report; those
+ * without a report are listed as missing.
+ */
+struct step_summary *step_summary_create(const char *job_id, const char *step_id,
+					 bool job_level);
+void step_summary_destroy(struct step_summary *s);
+/* Take ownership of 'r'. A second report for the same node and step is
+ * rejected (-1, EEXIST). Returns 0 or -1. */
+int step_summary_add(struct step_summary *s, struct node_report *r);
+/* Mark 'node' as expected; missing ones show in the summary. */
+int step_summary_expect(struct step_summary *s, const char *node);
+
+/* Write the human summary (several lines, each starting with 'prefix'). */
+void step_summary_print(const struct step_summary *s, FILE *out, const char *prefix);
+/* The summary as JSON (malloc'ed). */
+char *step_summary_to_json(const struct step_summary *s);
+
+/* Straggler rule: a node whose traffic (TX+RX bytes) is below this
+ * fraction of the median of the nodes is named a straggler. */
+#define STRAGGLER_FRACTION 0.5
+
+#endif

@@ -1,0 +1,608 @@
+/*
+ * test_channel.c - keys, the signed framing (a known HMAC, and every way a
+ * message can be wrong) and the TCP channel on 127.0.0.1: send and
+ * collect, several senders, wrong job or key, garbage and silent peers,
+ * deadlines, refused connections and a listener that never reads.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "channel.h"
+#include "testutil.h"
+
+#define KEY_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define KEY_B "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+/* HMAC-SHA256(KEY_A, "abc"), from Python's hmac module. */
+#define MAC_ABC "f0133729c4163dede81e21cd47839256da58171238c8a0d874397c73b14e1e47"
+
+/* ---------------------------------------------------------- keys -- */
+
+START_TEST(test_key_generate)
+{
+	char a[CHANNEL_KEY_HEX], b[CHANNEL_KEY_HEX];
+
+	errno = 0;
+	ck_assert_int_eq(channel_key_generate(NULL), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(channel_key_generate(a), 0);
+	ck_assert_int_eq(channel_key_generate(b), 0);
+	ck_assert_uint_eq(strlen(a), 64);
+	ck_assert_uint_eq(strspn(a, "0123456789abcdef"), 64);
+	ck_assert_uint_eq(strspn(b, "0123456789abcdef"), 64);
+	ck_assert_str_ne(a, b);
+}
+END_TEST
+
+/* ------------------------------------------------------- framing -- */
+
+START_TEST(test_frame_known_answer)
+{
+	size_t len = 0, off = 0, plen = 0;
+	char err[256] = "x";
+	char *msg = channel_frame(KEY_A, "abc", 3, &len);
+
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_str_eq(msg, "EFAM1 " MAC_ABC " 3\nabc");
+	ck_assert_uint_eq(len, strlen(msg));
+	ck_assert_int_eq(channel_verify(KEY_A, msg, len, &off, &plen, err, sizeof(err)), 0);
+	ck_assert_uint_eq(off, len - 3);
+	ck_assert_uint_eq(plen, 3);
+	free(msg);
+	/* Upper-case hex in the key is the same key. */
+	msg = channel_frame("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F",
+			    "abc", 3, &len);
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_str_eq(msg, "EFAM1 " MAC_ABC " 3\nabc");
+	free(msg);
+}
+END_TEST
+
+START_TEST(test_frame_bad_input)
+{
+	size_t len;
+	char *big;
+
+	errno = 0;
+	ck_assert_ptr_null(channel_frame(NULL, "abc", 3, &len));
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_ptr_null(channel_frame("0011", "abc", 3, &len));
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_ptr_null(channel_frame(KEY_A "00", "abc", 3, &len));
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_ptr_null(channel_frame(
+	    "g00102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "abc", 3, &len));
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_ptr_null(channel_frame(KEY_A, NULL, 3, &len));
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_ptr_null(channel_frame(KEY_A, "abc", 3, NULL));
+	ck_assert_int_eq(errno, EINVAL);
+	big = calloc(1, CHANNEL_MAX_PAYLOAD + 1);
+	ck_assert_ptr_nonnull(big);
+	errno = 0;
+	ck_assert_ptr_null(channel_frame(KEY_A, big, CHANNEL_MAX_PAYLOAD + 1, &len));
+	ck_assert_int_eq(errno, EMSGSIZE);
+	/* The largest payload is fine. */
+	char *msg = channel_frame(KEY_A, big, CHANNEL_MAX_PAYLOAD, &len);
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_int_eq(channel_verify(KEY_A, msg, len, NULL, NULL, NULL, 0), 0);
+	free(msg);
+	free(big);
+	/* An empty payload frames and verifies. */
+	msg = channel_frame(KEY_A, NULL, 0, &len);
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_int_eq(channel_verify(KEY_A, msg, len, NULL, NULL, NULL, 0), 0);
+	free(msg);
+}
+END_TEST
+
+/* 'msg' (NUL-terminated, of 'len') must fail verification with 'want'. */
+static void _verify_fails(const char *key, const char *msg, size_t len, const char *want)
+{
+	char err[256] = "";
+	size_t off = 12345, plen = 6789;
+
+	ck_assert_msg(channel_verify(key, msg, len, &off, &plen, err, sizeof(err)) == -1,
+		      "accepted: %.100s", msg);
+	ck_assert_msg(strstr(err, want) != NULL, "error '%s' lacks '%s'", err, want);
+	ck_assert_uint_eq(off, 12345);
+	ck_assert_uint_eq(plen, 6789);
+}
+
+START_TEST(test_verify_rejects)
+{
+	const char *payload = "{\"node\":\"n1\"}";
+	size_t len;
+	char *msg = channel_frame(KEY_A, payload, strlen(payload), &len);
+	char *copy, *text;
+
+	ck_assert_ptr_nonnull(msg);
+	_verify_fails(KEY_B, msg, len, "bad signature");
+	_verify_fails("0011", msg, len, "malformed key");
+	_verify_fails(NULL, msg, len, "malformed key");
+
+	copy = strdup(msg);
+	ck_assert_ptr_nonnull(copy);
+	copy[len - 3] ^= 0x01; /* a payload byte */
+	_verify_fails(KEY_A, copy, len, "bad signature");
+	strcpy(copy, msg);
+	copy[10] = copy[10] == '0' ? '1' : '0'; /* a signature digit */
+	_verify_fails(KEY_A, copy, len, "bad signature");
+	strcpy(copy, msg);
+	copy[10] = 'g';
+	_verify_fails(KEY_A, copy, len, "not 64 hex digits");
+	strcpy(copy, msg);
+	copy[4] = '2';
+	_verify_fails(KEY_A, copy, len, "bad magic");
+	free(copy);
+
+	_verify_fails(KEY_A, msg, len - 1,
+		      "length mismatch: the header says 13 bytes, the "
+		      "payload has 12");
+	_verify_fails(KEY_A, msg, 40, "truncated header");
+	_verify_fails(KEY_A, msg, 3, "bad magic");
+	_verify_fails(KEY_A, msg, 0, "bad magic");
+	_verify_fails(KEY_A, NULL, 0, "bad magic");
+	text = tu_strf("%s!", msg);
+	_verify_fails(KEY_A, text, len + 1, "length mismatch");
+	free(text);
+
+	/* Header forms. */
+	text = tu_strf("EFAM1 %s 1048577\n", MAC_ABC);
+	_verify_fails(KEY_A, text, strlen(text), "payload length 1048577 above the limit");
+	free(text);
+	text = tu_strf("EFAM1 %s 99999999999999999999\nabc", MAC_ABC);
+	_verify_fails(KEY_A, text, strlen(text), "above the limit");
+	free(text);
+	text = tu_strf("EFAM1 %s 03\nabc", MAC_ABC);
+	_verify_fails(KEY_A, text, strlen(text), "leading zero");
+	free(text);
+	text = tu_strf("EFAM1 %s +3\nabc", MAC_ABC);
+	_verify_fails(KEY_A, text, strlen(text), "no payload length");
+	free(text);
+	text = tu_strf("EFAM1 %s 3 \nabc", MAC_ABC);
+	_verify_fails(KEY_A, text, strlen(text), "no newline after the payload length");
+	free(text);
+	text = tu_strf("EFAM1 %s  3\nabc", MAC_ABC);
+	_verify_fails(KEY_A, text, strlen(text), "no payload length");
+	free(text);
+	text = tu_strf("EFAM1 %sx3\nabc", MAC_ABC);
+	_verify_fails(KEY_A, text, strlen(text), "no space after the signature");
+	free(text);
+	text = tu_strf("EFAM1 %s 3", MAC_ABC);
+	_verify_fails(KEY_A, text, strlen(text), "truncated header");
+	free(text);
+	text = tu_strf("efam1 %s 3\nabc", MAC_ABC);
+	_verify_fails(KEY_A, text, strlen(text), "bad magic");
+	free(text);
+	/* The original still verifies, and with a NULL err buffer too. */
+	ck_assert_int_eq(channel_verify(KEY_A, msg, len, NULL, NULL, NULL, 0), 0);
+	ck_assert_int_eq(channel_verify(KEY_B, msg, len, NULL, NULL, NULL, 0), -1);
+	free(msg);
+}
+END_TEST
+
+/* ------------------------------------------------------- network -- */
+
+#define MAX_GOT 16
+
+struct got {
+	struct node_report *reports[MAX_GOT];
+	size_t n;
+	char why[MAX_GOT][512];
+	size_t nwhy;
+};
+
+static void _deliver(struct node_report *r, void *arg)
+{
+	struct got *g = arg;
+
+	if (g->n < MAX_GOT)
+		g->reports[g->n++] = r;
+	else
+		node_report_destroy(r);
+}
+
+static void _reject(const char *why, void *arg)
+{
+	struct got *g = arg;
+
+	if (g->nwhy < MAX_GOT)
+		snprintf(g->why[g->nwhy++], sizeof(g->why[0]), "%s", why);
+}
+
+static void _got_free(struct got *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		node_report_destroy(g->reports[i]);
+	g->n = 0;
+}
+
+static struct channel_listener *_l;
+static uint16_t _port;
+static char _addr[64];
+static struct got _got;
+
+static void _net_setup(void)
+{
+	tu_log_capture();
+	memset(&_got, 0, sizeof(_got));
+	_l = channel_listen("127.0.0.1", &_port);
+	ck_assert_msg(_l != NULL, "channel_listen: %s", strerror(errno));
+	ck_assert_uint_gt(_port, 0);
+	snprintf(_addr, sizeof(_addr), "127.0.0.1:%u", (unsigned)_port);
+}
+
+static void _net_teardown(void)
+{
+	channel_listener_close(_l);
+	_l = NULL;
+	_got_free(&_got);
+	tu_log_restore();
+}
+
+/* A small OK report of node 'node', job 42 step 'step'. */
+static struct node_report *_report(const char *node, const char *job, const char *step)
+{
+	struct node_report *r = node_report_create();
+
+	ck_assert_ptr_nonnull(r);
+	snprintf(r->node, sizeof(r->node), "%s", node);
+	snprintf(r->job_id, sizeof(r->job_id), "%s", job);
+	snprintf(r->step_id, sizeof(r->step_id), "%s", step);
+	r->start_ns = 1000;
+	r->end_ns = 2000;
+	r->nifaces = 1;
+	r->ifaces = calloc(1, sizeof(*r->ifaces));
+	ck_assert_ptr_nonnull(r->ifaces);
+	strcpy(r->ifaces[0].name, "rdmap16s27");
+	r->ifaces[0].has = 1u << METRIC_TX_BYTES;
+	r->ifaces[0].start[METRIC_TX_BYTES] = 18446744073709551000ull;
+	r->ifaces[0].end[METRIC_TX_BYTES] = 18446744073709551615ull;
+	r->ifaces[0].total[METRIC_TX_BYTES] = 615;
+	return r;
+}
+
+static void _send(const char *key, const struct node_report *r)
+{
+	char err[256] = "";
+
+	ck_assert_msg(channel_send(_addr, key, r, 2000, err, sizeof(err)) == 0, "send: %s", err);
+	ck_assert_str_eq(err, "");
+}
+
+static size_t _collect(const char *key, const char *step, size_t expected, int ms)
+{
+	return channel_collect(_l, key, "42", step, expected, channel_now_ms() + (uint64_t)ms,
+			       _deliver, _reject, &_got);
+}
+
+/* A plain blocking connection to the listener. */
+static int _raw_connect(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(_port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void _raw_send(const char *data, size_t len)
+{
+	int fd = _raw_connect();
+
+	ck_assert_int_eq(send(fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+START_TEST(test_listen_bad_args)
+{
+	uint16_t port = 0;
+	struct channel_listener *l;
+
+	errno = 0;
+	ck_assert_ptr_null(channel_listen("not-an-address", &port));
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_ptr_null(channel_listen("::1", &port));
+	ck_assert_int_eq(errno, EINVAL);
+	/* All addresses. */
+	l = channel_listen(NULL, &port);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_uint_gt(port, 0);
+	channel_listener_close(l);
+	channel_listener_close(NULL);
+	ck_assert_uint_eq(channel_collect(NULL, KEY_A, "42", "0", 1, 0, _deliver, _reject, &_got),
+			  0);
+}
+END_TEST
+
+START_TEST(test_send_collect)
+{
+	struct node_report *r = _report("n1", "42", "0");
+	char *a, *b;
+
+	_send(KEY_A, r);
+	ck_assert_uint_eq(_collect(KEY_A, "0", 1, 5000), 1);
+	ck_assert_uint_eq(_got.n, 1);
+	ck_assert_uint_eq(_got.nwhy, 0);
+	ck_assert_str_eq(_got.reports[0]->node, "n1");
+	ck_assert_uint_eq(_got.reports[0]->ifaces[0].start[METRIC_TX_BYTES],
+			  18446744073709551000ull);
+	a = node_report_to_json(r);
+	b = node_report_to_json(_got.reports[0]);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	node_report_destroy(r);
+}
+END_TEST
+
+START_TEST(test_collect_expected_zero)
+{
+	struct node_report *r = _report("n1", "42", "0");
+
+	_send(KEY_A, r);
+	ck_assert_uint_eq(_collect(KEY_A, "0", 0, 5000), 0);
+	ck_assert_uint_eq(_got.n, 0);
+	/* Still queued for the next collect. */
+	ck_assert_uint_eq(_collect(KEY_A, "0", 1, 5000), 1);
+	node_report_destroy(r);
+}
+END_TEST
+
+START_TEST(test_wrong_job_rejected)
+{
+	struct node_report *r = _report("n1", "43", "0");
+	char want[64];
+
+	_send(KEY_A, r);
+	ck_assert_uint_eq(_collect(KEY_A, "0", 1, 500), 0);
+	ck_assert_uint_eq(_got.n, 0);
+	ck_assert_uint_eq(_got.nwhy, 1);
+	snprintf(want, sizeof(want), "from 127.0.0.1:");
+	ck_assert_msg(strncmp(_got.why[0], want, strlen(want)) == 0, "%s", _got.why[0]);
+	ck_assert_msg(strstr(_got.why[0], "(node n1): job 43, expected 42"), "%s", _got.why[0]);
+	node_report_destroy(r);
+}
+END_TEST
+
+START_TEST(test_step_checked)
+{
+	struct node_report *r1 = _report("n1", "42", "1"), *r2 = _report("n2", "42", "0");
+
+	_send(KEY_A, r1);
+	_send(KEY_A, r2);
+	ck_assert_uint_eq(_collect(KEY_A, "0", 1, 5000), 1);
+	ck_assert_uint_eq(_got.nwhy, 1);
+	ck_assert_msg(strstr(_got.why[0], "(node n1): step 1, expected 0"), "%s", _got.why[0]);
+	ck_assert_str_eq(_got.reports[0]->node, "n2");
+	/* A NULL step takes any step of the job. */
+	_send(KEY_A, r1);
+	ck_assert_uint_eq(_collect(KEY_A, NULL, 1, 5000), 1);
+	ck_assert_str_eq(_got.reports[1]->step_id, "1");
+	node_report_destroy(r1);
+	node_report_destroy(r2);
+}
+END_TEST
+
+START_TEST(test_wrong_key_rejected)
+{
+	struct node_report *r = _report("n1", "42", "0");
+
+	_send(KEY_B, r);
+	_send(KEY_A, r);
+	/* The bad one first, then the good one. */
+	ck_assert_uint_eq(_collect(KEY_A, "0", 1, 5000), 1);
+	ck_assert_uint_eq(_got.nwhy, 1);
+	ck_assert_msg(strstr(_got.why[0], ": bad signature"), "%s", _got.why[0]);
+	ck_assert_msg(strncmp(_got.why[0], "from 127.0.0.1:", 15) == 0, "%s", _got.why[0]);
+	/* A malformed collect key rejects once and delivers nothing. */
+	_send(KEY_A, r);
+	ck_assert_uint_eq(_collect("nope", "0", 1, 5000), 0);
+	ck_assert_uint_eq(_got.nwhy, 2);
+	ck_assert_str_eq(_got.why[1], "malformed key");
+	node_report_destroy(r);
+}
+END_TEST
+
+/* Three processes send at once; all three arrive. */
+START_TEST(test_three_senders)
+{
+	pid_t pids[3];
+	int found = 0;
+
+	for (int i = 0; i < 3; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			char node[8], err[256];
+			snprintf(node, sizeof(node), "n%d", i + 1);
+			struct node_report *r = _report(node, "42", "0");
+			int rc = channel_send(_addr, KEY_A, r, 5000, err, sizeof(err));
+			node_report_destroy(r);
+			_exit(rc == 0 ? 0 : 1);
+		}
+	}
+	ck_assert_uint_eq(_collect(KEY_A, "0", 3, 20000), 3);
+	for (int i = 0; i < 3; i++) {
+		int st;
+		ck_assert_int_eq(waitpid(pids[i], &st, 0), pids[i]);
+		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	ck_assert_uint_eq(_got.n, 3);
+	ck_assert_uint_eq(_got.nwhy, 0);
+	for (size_t i = 0; i < 3; i++)
+		found |= 1 << (_got.reports[i]->node[1] - '1');
+	ck_assert_int_eq(found, 7);
+}
+END_TEST
+
+START_TEST(test_collect_deadline)
+{
+	uint64_t deadline = channel_now_ms() + 200;
+
+	ck_assert_uint_eq(
+	    channel_collect(_l, KEY_A, "42", "0", 1, deadline, _deliver, _reject, &_got), 0);
+	ck_assert_uint_ge(channel_now_ms(), deadline);
+	ck_assert_uint_eq(_got.n, 0);
+	ck_assert_uint_eq(_got.nwhy, 0);
+	/* A deadline already past returns at once. */
+	ck_assert_uint_eq(channel_collect(_l, KEY_A, "42", "0", 1, 0, _deliver, _reject, &_got), 0);
+}
+END_TEST
+
+/* Not our protocol, or not a report: rejected with the reason. */
+START_TEST(test_garbage_rejected)
+{
+	const char *http = "GET / HTTP/1.0\r\n\r\n";
+	char *hdr;
+	size_t len;
+	char *msg;
+
+	_raw_send(http, strlen(http));
+	hdr = tu_strf("EFAM1 %s 1048577\n", MAC_ABC);
+	_raw_send(hdr, strlen(hdr));
+	free(hdr);
+	msg = channel_frame(KEY_A, "{}", 2, &len);
+	ck_assert_ptr_nonnull(msg);
+	_raw_send(msg, len);
+	free(msg);
+	msg = channel_frame(KEY_A, "[1", 2, &len);
+	ck_assert_ptr_nonnull(msg);
+	_raw_send(msg, len);
+	free(msg);
+	_raw_send("", 0);
+	ck_assert_uint_eq(_collect(KEY_A, "0", 1, 1500), 0);
+	ck_assert_uint_eq(_got.nwhy, 5);
+	ck_assert_msg(strstr(_got.why[0], "bad magic"), "%s", _got.why[0]);
+	ck_assert_msg(strstr(_got.why[1], "above the limit"), "%s", _got.why[1]);
+	ck_assert_msg(strstr(_got.why[2], "not a node report: field 'node': missing"), "%s",
+		      _got.why[2]);
+	ck_assert_msg(strstr(_got.why[3], "not a node report: not JSON"), "%s", _got.why[3]);
+	ck_assert_msg(strstr(_got.why[4], "bad magic"), "%s", _got.why[4]);
+}
+END_TEST
+
+/* A peer that connects and says nothing holds up the others for at most
+ * the per-connection cap, then is dropped. */
+START_TEST(test_silent_peer)
+{
+	struct node_report *r = _report("n1", "42", "0");
+	int fd = _raw_connect();
+
+	_send(KEY_A, r);
+	ck_assert_uint_eq(_collect(KEY_A, "0", 1, 10000), 1);
+	ck_assert_uint_eq(_got.nwhy, 1);
+	ck_assert_msg(strstr(_got.why[0], "timed out after 2000 ms"), "%s", _got.why[0]);
+	close(fd);
+	node_report_destroy(r);
+}
+END_TEST
+
+START_TEST(test_send_refused)
+{
+	struct node_report *r = _report("n1", "42", "0");
+	char err[256] = "", want[96];
+
+	channel_listener_close(_l);
+	_l = NULL;
+	ck_assert_int_eq(channel_send(_addr, KEY_A, r, 2000, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "connect %s: ", _addr);
+	ck_assert_msg(strstr(err, want) && strstr(err, "refused"), "%s", err);
+	node_report_destroy(r);
+}
+END_TEST
+
+/* Nobody accepts or reads: a small message still fits the buffers. */
+START_TEST(test_send_never_read)
+{
+	struct node_report *r = _report("n1", "42", "0");
+
+	_send(KEY_A, r);
+	_send(KEY_A, r);
+	node_report_destroy(r);
+}
+END_TEST
+
+START_TEST(test_send_bad_args)
+{
+	static const char *bad[] = {"nocolon",	       "host:",		":4000",
+				    "127.0.0.1:99999", "127.0.0.1:12a", "::1:80",
+				    "127.0.0.1:0",     "[::1:80",	""};
+	struct node_report *r = _report("n1", "42", "0");
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		err[0] = '\0';
+		ck_assert_int_eq(channel_send(bad[i], KEY_A, r, 100, err, sizeof(err)), -1);
+		ck_assert_msg(strstr(err, "bad address") && strstr(err, "expected host:port"),
+			      "%s: %s", bad[i], err);
+	}
+	ck_assert_int_eq(channel_send(NULL, KEY_A, r, 100, err, sizeof(err)), -1);
+	ck_assert_int_eq(channel_send(_addr, "0011", r, 100, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "malformed key"), "%s", err);
+	ck_assert_int_eq(channel_send(_addr, KEY_A, NULL, 100, err, sizeof(err)), -1);
+	/* Nothing arrived from any of these. */
+	ck_assert_uint_eq(_collect(KEY_A, "0", 1, 100), 0);
+	ck_assert_uint_eq(_got.nwhy, 0);
+	/* A name works. */
+	snprintf(_addr, sizeof(_addr), "localhost:%u", (unsigned)_port);
+	_send(KEY_A, r);
+	ck_assert_uint_eq(_collect(KEY_A, "0", 1, 5000), 1);
+	node_report_destroy(r);
+}
+END_TEST
+
+static Suite *_suite(void)
+{
+	Suite *s = suite_create("channel");
+	TCase *tc;
+
+	tc = tcase_create("framing");
+	tcase_add_test(tc, test_key_generate);
+	tcase_add_test(tc, test_frame_bad_input);
+	tcase_add_test(tc, test_verify_rejects);
+	tcase_add_test(tc, test_frame_known_answer);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("network");
+	tcase_add_checked_fixture(tc, _net_setup, _net_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_listen_bad_args);
+	tcase_add_test(tc, test_send_bad_args);
+	tcase_add_test(tc, test_send_refused);
+	tcase_add_test(tc, test_wrong_job_rejected);
+	tcase_add_test(tc, test_wrong_key_rejected);
+	tcase_add_test(tc, test_step_checked);
+	tcase_add_test(tc, test_garbage_rejected);
+	tcase_add_test(tc, test_collect_deadline);
+	tcase_add_test(tc, test_send_collect);
+	tcase_add_test(tc, test_collect_expected_zero);
+	tcase_add_test(tc, test_three_senders);
+	tcase_add_test(tc, test_silent_peer);
+	tcase_add_test(tc, test_send_never_read);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(_suite());
+}
