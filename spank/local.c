@@ -81,8 +81,9 @@ int efam_local_user_init(spank_t sp)
 		snprintf(host, sizeof(host), "127.0.0.1");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(addr, sizeof(addr), "%s:%u", host, port);
-	if (spank_setenv(sp, EFAM_ENV_CHANNEL, addr, 1) != ESPANK_SUCCESS ||
-	    spank_setenv(sp, EFAM_ENV_KEY, _local.key, 1) != ESPANK_SUCCESS) {
+	/* spank_setenv() is refused in srun; srun passes its own environment
+	 * to the step, so a plain setenv() reaches the nodes. */
+	if (setenv(EFAM_ENV_CHANNEL, addr, 1) < 0 || setenv(EFAM_ENV_KEY, _local.key, 1) < 0) {
 		slurm_error(EFAM_PREFIX "cannot pass the report channel to the step; no summary");
 		_clear();
 		return 0;

@@ -31,6 +31,7 @@
 #include "channel.h"
 #include "efam.h"
 #include "fabric.h"
+#include "hostlist.h"
 #include "log.h"
 #include "report.h"
 #include "spawn.h"
@@ -84,21 +85,37 @@ static void _getenv(spank_t sp, const char *name, char *buf, size_t len)
 }
 
 /*
- * The Slurm node name: all slurmd of a test cluster share one host name,
- * so the host name is only the last resort.
+ * The Slurm node name. Not from the job's environment: inside a batch job
+ * it carries the batch node's SLURMD_NODENAME into every step. slurmstepd's
+ * own environment has it (from slurmd); else the step's node list at this
+ * node's index; the host name only as a last resort (all slurmd of a test
+ * cluster share one).
  */
 static void _node_name(spank_t sp, char *buf, size_t len)
 {
 	const char *env = getenv("SLURMD_NODENAME");
-	_getenv(sp, "SLURMD_NODENAME", buf, len);
-	if (buf[0])
-		return;
+	char list[8192];
+	uint32_t nodeid = 0;
+	char **names = NULL;
+	size_t n = 0;
+
 	if (env && *env) {
-		snprintf(buf, len, "%s", env);
+		_say(buf, len, "%s", env);
 		return;
 	}
+	if (spank_get_item(sp, S_JOB_NODEID, &nodeid) == ESPANK_SUCCESS) {
+		_getenv(sp, "SLURM_STEP_NODELIST", list, sizeof(list));
+		if (!list[0])
+			_getenv(sp, "SLURM_JOB_NODELIST", list, sizeof(list));
+		if (list[0] && hostlist_expand(list, &names, &n) == 0 && nodeid < n) {
+			_say(buf, len, "%s", names[nodeid]);
+			hostlist_free(names, n);
+			return;
+		}
+		hostlist_free(names, n);
+	}
 	if (gethostname(buf, len) < 0)
-		snprintf(buf, len, "unknown");
+		_say(buf, len, "unknown");
 	buf[len - 1] = '\0';
 }
 

@@ -118,7 +118,12 @@ static void _child(int report_fd, char *const argv[], char *const envp[],
 		close(fd);
 	}
 
-	/* Drop everything, in order: groups, gid, uid. */
+	/* In user_init slurmstepd runs with real uid 0 and effective uid the
+	 * user's, so it has no effective capabilities: take root back first
+	 * (the real uid allows it), then drop everything for good, in order:
+	 * groups, gid, uid. */
+	if (syscall(SYS_getuid) == 0)
+		(void)syscall(SYS_setresuid, (uid_t)-1, (uid_t)0, (uid_t)-1);
 	if (syscall(SYS_setgroups, (size_t)u->ngids, u->gids) < 0)
 		_child_fail(report_fd, STAGE_GROUPS);
 	if (syscall(SYS_setresgid, u->gid, u->gid, u->gid) < 0)
