@@ -1113,8 +1113,9 @@ void step_summary_print(const struct step_summary *s, FILE *out, const char *pre
 	if (!w.ok) {
 		fprintf(out, "%s%s: no node reported counters\n", p, head);
 	} else {
-		fprintf(out, "%s%s: %zu nodes, %zu interfaces, %.2f s%s\n", p, head, w.ok,
-			w.interfaces, w.duration_s, s->job_level ? " (all monitored steps)" : "");
+		fprintf(out, "%s%s: %zu node%s, %zu interface%s, %.2f s%s\n", p, head, w.ok,
+			w.ok == 1 ? "" : "s", w.interfaces, w.interfaces == 1 ? "" : "s",
+			w.duration_s, s->job_level ? " (all monitored steps)" : "");
 		fprintf(out,
 			"%s  TX %" PRIu64 " bytes (%.2f GB), %" PRIu64 " packets; RX %" PRIu64
 			" bytes (%.2f GB), %" PRIu64 " packets\n",
@@ -1147,9 +1148,10 @@ void step_summary_print(const struct step_summary *s, FILE *out, const char *pre
 				continue;
 			fprintf(out,
 				"%s  node %s: TX %" PRIu64 " bytes, RX %" PRIu64
-				" bytes, %zu interfaces, avg %.2f Gbps, peak %.2f Gbps",
+				" bytes, %zu interface%s, avg %.2f Gbps, peak %.2f Gbps",
 				p, v->name, v->total[METRIC_TX_BYTES], v->total[METRIC_RX_BYTES],
-				v->interfaces, _node_avg_gbps(v), _node_peak_gbps(v));
+				v->interfaces, v->interfaces == 1 ? "" : "s", _node_avg_gbps(v),
+				_node_peak_gbps(v));
 			if (v->straggler)
 				fprintf(out, ", straggler (%u %% of the median)", v->pct_of_median);
 			fprintf(out, "\n");

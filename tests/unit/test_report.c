@@ -1009,10 +1009,10 @@ START_TEST(test_summary_stragglers)
 	_add(s, _mk("e", "0", 0, 1, 100, 0, 0, 1, 0, 0));
 	/* Traffic 300 1000 100 500 100: median 300, threshold 150. */
 	text = _print(s, "");
-	ck_assert_ptr_nonnull(strstr(text, "  node b: TX 100 bytes, RX 0 bytes, 1 interfaces, "
+	ck_assert_ptr_nonnull(strstr(text, "  node b: TX 100 bytes, RX 0 bytes, 1 interface, "
 					   "avg 0.00 Gbps, peak 0.00 Gbps, straggler (33 % of the "
 					   "median)\n"));
-	ck_assert_ptr_nonnull(strstr(text, "  node e: TX 100 bytes, RX 0 bytes, 1 interfaces, "
+	ck_assert_ptr_nonnull(strstr(text, "  node e: TX 100 bytes, RX 0 bytes, 1 interface, "
 					   "avg 0.00 Gbps, peak 0.00 Gbps, straggler (33 % of the "
 					   "median)\n"));
 	ck_assert_uint_eq(tu_count_substr(text, "straggler"), 2);
@@ -1037,7 +1037,7 @@ START_TEST(test_summary_stragglers)
 	ck_assert_ptr_nonnull(
 	    strstr(text, "  slowest node: b (100 bytes, 25 % of the median 400)\n"));
 	ck_assert_uint_eq(tu_count_substr(text, "straggler (25 % of the median)"), 2);
-	ck_assert_ptr_null(strstr(text, "node a: TX 300 bytes, RX 0 bytes, 1 interfaces, avg 0.00 "
+	ck_assert_ptr_null(strstr(text, "node a: TX 300 bytes, RX 0 bytes, 1 interface, avg 0.00 "
 					"Gbps, peak 0.00 Gbps, straggler"));
 	free(text);
 	step_summary_destroy(s);
@@ -1054,7 +1054,7 @@ START_TEST(test_summary_single_node)
 	ck_assert_ptr_nonnull(s);
 	_add(s, _mk("solo", "3", 0, 2, 1000000000, 0, 10, 2, 0, 0));
 	text = _print(s, "> ");
-	ck_assert_ptr_nonnull(strstr(text, "> job 7 step 3: 1 nodes, 2 interfaces, 2.00 s\n"));
+	ck_assert_ptr_nonnull(strstr(text, "> job 7 step 3: 1 node, 2 interfaces, 2.00 s\n"));
 	ck_assert_ptr_null(strstr(text, "slowest"));
 	ck_assert_ptr_null(strstr(text, "straggler"));
 	ck_assert_ptr_nonnull(strstr(text, "average TX 4.00 Gbps, RX 0.00 Gbps;"));
@@ -1143,12 +1143,12 @@ START_TEST(test_job_level_merge)
 	text = _print(s, "");
 	ck_assert_str_eq(
 	    text,
-	    "job 42: 1 nodes, 1 interfaces, 30.00 s (all monitored steps)\n"
+	    "job 42: 1 node, 1 interface, 30.00 s (all monitored steps)\n"
 	    "  TX 8400 bytes (0.00 GB), 0 packets; RX 0 bytes (0.00 GB), 0 packets\n"
 	    "  average TX 0.00 Gbps, RX 0.00 Gbps; peak TX 0.00 Gbps, RX 0.00 Gbps "
 	    "(sum of node peaks); 0.0 % of 100 Gb/s line rate\n"
 	    "  health: none; counter resets 0\n"
-	    "  node n1: TX 8400 bytes, RX 0 bytes, 1 interfaces, avg 0.00 Gbps, peak 0.00 Gbps\n");
+	    "  node n1: TX 8400 bytes, RX 0 bytes, 1 interface, avg 0.00 Gbps, peak 0.00 Gbps\n");
 	free(text);
 	json = step_summary_to_json(s);
 	root = cJSON_Parse(json);
