@@ -39,6 +39,10 @@ for log in $(find "$build/tests" -name '*.log' ! -name test-suite.log | sort); d
 		p=$(grep -c '^ok [0-9]' "$log")
 		f=$(grep -c '^FAIL' "$log")
 		trs="${log%.log}.trs"
+		if [ -f "$trs" ] && grep -q ':test-result: SKIP' "$trs"; then
+			echo "$(basename "$log" .log): skipped ($(grep -m1 '^SKIP' "$log"))"
+			continue
+		fi
 		if [ -f "$trs" ] && ! grep -q ':test-result: PASS' "$trs" && [ "$f" -eq 0 ]; then f=1; fi
 		echo "$(basename "$log" .log): $p passed, $f failed"
 		passed=$((passed + p)); failed=$((failed + f))

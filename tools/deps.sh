@@ -7,7 +7,7 @@ PACKAGES=(
 	autoconf automake libtool pkg-config make gcc
 	libcurl4-openssl-dev libssl-dev libcjson-dev check
 	python3 procps
-	libslurm-dev
+	libslurm-dev slurm-wlm slurmctld slurmd munge
 )
 
 missing=()
