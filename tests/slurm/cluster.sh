@@ -74,6 +74,23 @@ _c_ours() {
 	grep -qzxF -- "SLURM_CONF=$conf" "/proc/$1/environ" 2>/dev/null
 }
 
+# _c_detached LOG CMD...: run CMD (a daemon that forks into the background)
+# in a new session, stdin /dev/null, stdout and stderr appended to LOG, and
+# no other descriptor of ours: a daemon that kept, say, the pipe a CI runner
+# reads our output from would keep that runner waiting for ever. Returns
+# CMD's status (the daemon's parent's).
+_c_detached() {
+	local log=$1
+	shift
+	(
+		for f in /proc/$BASHPID/fd/*; do
+			f=${f##*/}
+			case "$f" in 0|1|2|*[!0-9]*) ;; *) eval "exec $f>&-" 2>/dev/null ;; esac
+		done
+		exec setsid -w "$@" </dev/null >>"$log" 2>&1
+	)
+}
+
 _c_pidfile_pid() { [ -r "$1" ] && tr -dc '0-9' <"$1"; }
 
 # Run a Slurm client with this cluster's config, bounded in time.
@@ -98,40 +115,46 @@ _c_ensure_packages() {
 # munge: start it if a credential does not round-trip. It is shared by every
 # cluster on the host, so it is left running by stop; DIR/run/munge.started
 # records that this cluster started it.
+_c_munge_ok() { timeout 5 munge -n </dev/null 2>/dev/null | timeout 5 unmunge >/dev/null 2>&1; }
+
 _c_ensure_munge() {
-	local dir=$1 i
-	if timeout 5 munge -n </dev/null 2>/dev/null | timeout 5 unmunge >/dev/null 2>&1; then
-		return 0
-	fi
+	local dir=$1 i mfd mpid rc=1
+	_c_munge_ok && return 0
+	# Two clusters starting at once must not both start munged.
+	exec {mfd}>>"$CLUSTER_LOCK.munge"
+	flock -w 60 "$mfd" 2>/dev/null
+	if _c_munge_ok; then exec {mfd}>&-; return 0; fi
 	if [ ! -s /etc/munge/munge.key ]; then
 		_c_say "creating /etc/munge/munge.key"
 		if command -v mungekey >/dev/null; then
-			mungekey -c -f -k /etc/munge/munge.key || return 1
+			mungekey -c -f -k /etc/munge/munge.key
 		else
-			dd if=/dev/urandom of=/etc/munge/munge.key bs=1 count=128 2>/dev/null || return 1
+			dd if=/dev/urandom of=/etc/munge/munge.key bs=1 count=128 2>/dev/null
 		fi
 		chown munge: /etc/munge/munge.key && chmod 400 /etc/munge/munge.key
 	fi
 	mkdir -p /run/munge /var/log/munge /var/lib/munge
 	chown munge: /run/munge /var/log/munge /var/lib/munge
 	chmod 755 /run/munge
-	# A stale socket or pid file from a munged that died keeps a new one
-	# from starting.
-	local mpid
+	# A socket or pid file left by a munged that died keeps a new one from
+	# starting.
 	mpid=$(_c_pidfile_pid /run/munge/munged.pid)
-	if [ -n "$mpid" ] && ! _c_alive "$mpid"; then
+	if ! _c_alive "$mpid"; then
 		rm -f /run/munge/munged.pid /run/munge/munge.socket.2 /run/munge/munge.socket.2.lock
 	fi
-	su -s /bin/sh munge -c '/usr/sbin/munged' </dev/null >>"$dir/log/munged.out" 2>&1 ||
-		{ _c_die "munged would not start: $(tail -3 "$dir/log/munged.out")"; return 1; }
+	_c_detached "$dir/log/munged.out" su -s /bin/sh munge -c /usr/sbin/munged ||
+		_c_say "warning: munged exited with status $?: $(tail -n 3 "$dir/log/munged.out")"
 	for i in $(seq 50); do
-		if timeout 5 munge -n </dev/null 2>/dev/null | timeout 5 unmunge >/dev/null 2>&1; then
+		if _c_munge_ok; then
 			date +%s >"$dir/run/munge.started"
-			return 0
+			rc=0
+			break
 		fi
 		sleep 0.1
 	done
-	_c_die "munge -n | unmunge still fails after starting munged"
+	exec {mfd}>&-
+	[ $rc = 0 ] || _c_die "munge -n | unmunge still fails after starting munged (see /var/log/munge/munged.log)"
+	return $rc
 }
 
 _c_ensure_user() {
@@ -162,7 +185,8 @@ _c_pick_ports() {
 
 _c_write_conf() {
 	local dir=$1 base=$2 extra=${3:-} host cpus
-	host=$(hostname -s)
+	host=$(hostname -s 2>/dev/null) || host=
+	[ -n "$host" ] || host=${HOSTNAME%%.*}
 	cpus=$(nproc)
 	cat >"$dir/etc/slurm.conf" <<EOF
 # Written by tests/slurm/cluster.sh: a 3-node test cluster on one host.
@@ -252,27 +276,34 @@ _c_wait_idle() {
 
 _c_start_slurmd() {
 	local dir=$1 n=$2
-	SLURM_CONF="$dir/etc/slurm.conf" setsid slurmd -f "$dir/etc/slurm.conf" -N "$n" \
-		</dev/null >>"$dir/log/slurmd-$n.out" 2>&1 ||
+	SLURM_CONF="$dir/etc/slurm.conf" _c_detached "$dir/log/slurmd-$n.out" \
+		slurmd -f "$dir/etc/slurm.conf" -N "$n" ||
 		{ _c_die "slurmd -N $n failed to start"; return 1; }
 }
 
 _c_start_slurmctld() {
 	local dir=$1
-	SLURM_CONF="$dir/etc/slurm.conf" setsid slurmctld -c -f "$dir/etc/slurm.conf" \
-		</dev/null >>"$dir/log/slurmctld.out" 2>&1 ||
+	SLURM_CONF="$dir/etc/slurm.conf" _c_detached "$dir/log/slurmctld.out" \
+		slurmctld -c -f "$dir/etc/slurm.conf" ||
 		{ _c_die "slurmctld failed to start"; return 1; }
 }
 
-# _c_wait_pidfile DIR FILE: bounded wait for the daemon to write its pid file.
-_c_wait_pidfile() {
-	local i pid
+_c_slurmd_pidfiles() { local n; for n in "${CLUSTER_NODES[@]}"; do echo "$1/run/slurmd-$n.pid"; done; }
+
+# _c_wait_pidfiles DIR FILE...: bounded wait (10 s in all) for the daemons
+# to write their pid files.
+_c_wait_pidfiles() {
+	local dir=$1 i f ok
+	shift
 	for i in $(seq 100); do
-		pid=$(_c_pidfile_pid "$2")
-		_c_ours "$pid" "$1" && return 0
+		ok=1
+		for f in "$@"; do
+			_c_ours "$(_c_pidfile_pid "$f")" "$dir" || { ok=; break; }
+		done
+		[ -n "$ok" ] && return 0
 		sleep 0.1
 	done
-	_c_die "no live daemon for $2"
+	_c_die "no live daemon for $f"
 }
 
 # _c_kill_wait DIR PID...: SIGTERM, a bounded wait, then SIGKILL.
@@ -444,10 +475,10 @@ EOF
 	chmod 644 "$dir/env.sh"
 
 	local rc=0
-	_c_start_slurmctld "$dir" && _c_wait_pidfile "$dir" "$dir/run/slurmctld.pid" || rc=1
+	_c_start_slurmctld "$dir" && _c_wait_pidfiles "$dir" "$dir/run/slurmctld.pid" || rc=1
 	if [ $rc = 0 ]; then
 		for n in "${CLUSTER_NODES[@]}"; do _c_start_slurmd "$dir" "$n" || rc=1; done
-		for n in "${CLUSTER_NODES[@]}"; do _c_wait_pidfile "$dir" "$dir/run/slurmd-$n.pid" || rc=1; done
+		[ $rc = 0 ] && { _c_wait_pidfiles "$dir" $(_c_slurmd_pidfiles "$dir") || rc=1; }
 	fi
 	[ $rc = 0 ] && { _c_wait_idle "$dir" || { _c_say "nodes not idle after ${CLUSTER_START_TIMEOUT}s"; rc=1; }; }
 	exec {lockfd}>&-
@@ -509,16 +540,17 @@ cluster_reconfigure() {
 	if [ -n "$all" ]; then
 		_c_kill_wait "$dir" "$pid"
 		# Without -c: keep the jobs and node state in StateSaveLocation.
-		SLURM_CONF="$dir/etc/slurm.conf" setsid slurmctld -f "$dir/etc/slurm.conf" \
-			</dev/null >>"$dir/log/slurmctld.out" 2>&1 || { _c_die "slurmctld restart failed"; return 1; }
-		_c_wait_pidfile "$dir" "$dir/run/slurmctld.pid" || return 1
+		SLURM_CONF="$dir/etc/slurm.conf" _c_detached "$dir/log/slurmctld.out" \
+			slurmctld -f "$dir/etc/slurm.conf" || { _c_die "slurmctld restart failed"; return 1; }
+		_c_wait_pidfiles "$dir" "$dir/run/slurmctld.pid" || return 1
 	fi
-	for n in "${CLUSTER_NODES[@]}"; do _c_start_slurmd "$dir" "$n" || return 1; done
-	for n in "${CLUSTER_NODES[@]}"; do _c_wait_pidfile "$dir" "$dir/run/slurmd-$n.pid" || return 1; done
-	_c_wait_idle "$dir" "$offs" || {
+	local rc=0
+	for n in "${CLUSTER_NODES[@]}"; do _c_start_slurmd "$dir" "$n" || rc=1; done
+	[ $rc = 0 ] && { _c_wait_pidfiles "$dir" $(_c_slurmd_pidfiles "$dir") || rc=1; }
+	[ $rc = 0 ] && _c_wait_idle "$dir" "$offs" || {
 		_c_client "$dir" sinfo -N -o '%N %t %E' >&2 2>/dev/null
 		_c_logs "$dir"
-		_c_die "nodes not idle again after ${CLUSTER_START_TIMEOUT}s"
+		_c_die "reconfigure failed (daemons or nodes not back within the time limits)"
 		return 1
 	}
 }
