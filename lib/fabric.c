@@ -1,10 +1,11 @@
 /*
  * fabric.c - see fabric.h.
  *
- * Scanning builds a new layout plus, beside it, the file descriptors that
- * read it: one per counter directory and one per counter file. Sampling is
- * then a single pass of pread() calls, device by device, so that each EFA
- * device's counters are read in one burst of the driver's cache lifespan.
+ * Scanning builds a new layout plus, beside it, one held file descriptor
+ * per counter file (or, with FABRIC_OPEN_PER_READ or past the descriptor
+ * budget, its path from the sysfs root). Sampling is then a single pass of
+ * pread() calls, device by device, so that each EFA device's counters are
+ * read in one burst of the driver's cache lifespan.
  */
 #include "config.h"
 
@@ -37,9 +38,6 @@ struct fabric {
 	DIR *class_dir;              /* NULL while <root>/class/infiniband is absent */
 	struct layout *layout;
 	int *fds;                    /* per counter: held file, or -1 */
-	int *dir_fds;                /* per counter: its directory (not owned) */
-	int *dirs;                   /* owned directory fds */
-	size_t ndirs;
 	uint8_t *reported;           /* per counter: the state last logged */
 	size_t unheld;
 	struct class_entry *entries; /* what the class directory held at scan */
@@ -53,6 +51,8 @@ struct fabric {
 	uint64_t *last_values;       /* every counter's last read */
 	uint8_t *last_states;
 	bool have_all;               /* last_* hold a full read of this layout */
+	unsigned flags;
+	char **paths;                /* per counter: path from the root */
 };
 
 static uint64_t _next_generation = 1;
@@ -62,12 +62,15 @@ static uint64_t _next_generation = 1;
 /* What one scan builds before it replaces the fabric's current state. */
 struct scan {
 	struct layout *layout;
-	size_t cap_devices, cap_counters, cap_fds, cap_dir_fds;
-	int *fds, *dir_fds;
+	size_t cap_devices, cap_counters, cap_fds;
+	int *fds;
 	int *dirs;
 	size_t ndirs, cap_dirs;
 	size_t unheld;
 	int fd_budget;   /* hold counter files only below this descriptor */
+	bool per_read;   /* FABRIC_OPEN_PER_READ: hold nothing open */
+	char **paths;    /* per counter: its path from the sysfs root */
+	size_t cap_paths;
 };
 
 /*
@@ -96,8 +99,11 @@ static void _scan_free(struct scan *s)
 				close(s->fds[i]);
 	for (size_t i = 0; i < s->ndirs; i++)
 		close(s->dirs[i]);
+	if (s->paths)
+		for (size_t i = 0; i < s->layout->ncounters; i++)
+			free(s->paths[i]);
+	free(s->paths);
 	free(s->fds);
-	free(s->dir_fds);
 	free(s->dirs);
 	layout_put(s->layout);
 	memset(s, 0, sizeof(*s));
@@ -220,15 +226,24 @@ static void _free_names(char **names, long n)
 
 /* Add a counter slot for 'name' under 'dirfd', opening its file. */
 static int _add_counter(struct scan *s, size_t dev, unsigned port, int dirfd,
-			const char *name, const char *file, enum counter_state initial)
+			const char *dirpath, const char *name, const char *file,
+			enum counter_state initial)
 {
 	struct layout *l = s->layout;
 	size_t i = l->ncounters;
 
 	if (_grow((void **)&l->counters, &s->cap_counters, i + 1, sizeof(*l->counters)) < 0 ||
 	    _grow((void **)&s->fds, &s->cap_fds, i + 1, sizeof(int)) < 0 ||
-	    _grow((void **)&s->dir_fds, &s->cap_dir_fds, i + 1, sizeof(int)) < 0)
+	    _grow((void **)&s->paths, &s->cap_paths, i + 1, sizeof(char *)) < 0)
 		return -1;
+	/* The file's path from the sysfs root, for reads that open by path. */
+	size_t plen = strlen(CLASS_DIR) + strlen(l->devices[dev].name) + strlen(dirpath) +
+		      strlen(file) + 4;
+	s->paths[i] = malloc(plen);
+	if (!s->paths[i])
+		return -1;
+	snprintf(s->paths[i], plen, "%s/%s/%s%s%s", CLASS_DIR, l->devices[dev].name, dirpath,
+		 dirpath[0] ? "/" : "", file);
 
 	struct layout_counter *c = &l->counters[i];
 	memset(c, 0, sizeof(*c));
@@ -237,9 +252,8 @@ static int _add_counter(struct scan *s, size_t dev, unsigned port, int dirfd,
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	counter_describe(l->devices[dev].type, name, &c->desc);
 	c->initial_state = (uint8_t)initial;
-	s->dir_fds[i] = dirfd;
 	s->fds[i] = -1;
-	if (initial == COUNTER_OK) {
+	if (initial == COUNTER_OK && !s->per_read) {
 		int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd >= 0 && fd < s->fd_budget)
 			s->fds[i] = fd;
@@ -310,7 +324,7 @@ static int _add_counter_dir(struct scan *s, size_t dev, unsigned port, int paren
 			continue;
 		if (is_dir[i] && !_is_expected(expected, names[i]))
 			continue;
-		if (_add_counter(s, dev, port, fd, names[i], names[i],
+		if (_add_counter(s, dev, port, fd, path, names[i], names[i],
 				 is_dir[i] ? COUNTER_UNREADABLE : COUNTER_OK) < 0)
 			goto fail;
 	}
@@ -350,11 +364,12 @@ static int _add_missing(struct scan *s, size_t dev, unsigned port, int devfd,
 		char ext[LAYOUT_NAME_MAX + 24];
 		snprintf(ext, sizeof(ext), "../counters_ext/%s_64", expected[k]);
 		if (fd >= 0 && type == DEVICE_IB && faccessat(fd, ext, R_OK, 0) == 0) {
-			if (_add_counter(s, dev, port, fd, expected[k], ext, COUNTER_OK) < 0)
+			if (_add_counter(s, dev, port, fd, dir, expected[k], ext, COUNTER_OK) < 0)
 				return -1;
 			continue;
 		}
-		if (_add_counter(s, dev, port, dirfd, expected[k], expected[k], COUNTER_MISSING) < 0)
+		if (_add_counter(s, dev, port, dirfd, fd >= 0 ? dir : "", expected[k], expected[k],
+				 COUNTER_MISSING) < 0)
 			return -1;
 	}
 	return 0;
@@ -569,23 +584,23 @@ static void _release(struct fabric *f)
 		for (size_t i = 0; i < f->layout->ncounters; i++)
 			if (f->fds[i] >= 0)
 				close(f->fds[i]);
-	for (size_t i = 0; i < f->ndirs; i++)
-		close(f->dirs[i]);
+	if (f->paths)
+		for (size_t i = 0; i < f->layout->ncounters; i++)
+			free(f->paths[i]);
+	free(f->paths);
+	f->paths = NULL;
 	free(f->fds);
-	free(f->dir_fds);
-	free(f->dirs);
 	free(f->reported);
 	free(f->hot);
 	free(f->last_values);
 	free(f->last_states);
-	f->fds = f->dir_fds = f->dirs = NULL;
+	f->fds = NULL;
 	f->reported = NULL;
 	f->hot = NULL;
 	f->last_values = NULL;
 	f->last_states = NULL;
 	f->nhot = 0;
 	f->have_all = false;
-	f->ndirs = 0;
 }
 
 int fabric_rescan(struct fabric *f)
@@ -599,6 +614,7 @@ int fabric_rescan(struct fabric *f)
 		return -1;
 	s.layout->refs = 1;
 	s.fd_budget = _fd_budget();
+	s.per_read = f->flags & FABRIC_OPEN_PER_READ;
 	s.layout->generation = __atomic_fetch_add(&_next_generation, 1, __ATOMIC_RELAXED);
 
 	if (!f->class_dir) {
@@ -649,9 +665,12 @@ int fabric_rescan(struct fabric *f)
 	layout_put(f->layout);
 	f->layout = s.layout;
 	f->fds = s.fds;
-	f->dir_fds = s.dir_fds;
-	f->dirs = s.dirs;
-	f->ndirs = s.ndirs;
+	f->paths = s.paths;
+	/* Directories are needed only while scanning: reads go through the
+	 * held counter files, or open them by path from the root. */
+	for (size_t i = 0; i < s.ndirs; i++)
+		close(s.dirs[i]);
+	free(s.dirs);
 	f->unheld = s.unheld;
 	f->reported = reported;
 	f->hot = hot;
@@ -706,11 +725,17 @@ static bool _topology_changed(struct fabric *f)
 
 struct fabric *fabric_create(const char *sysfs_root)
 {
+	return fabric_create_flags(sysfs_root, 0);
+}
+
+struct fabric *fabric_create_flags(const char *sysfs_root, unsigned flags)
+{
 	struct fabric *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return NULL;
 	f->root_fd = -1;
+	f->flags = flags;
 	f->root = strdup(sysfs_root ? sysfs_root : "/sys");
 	if (!f->root)
 		goto fail;
@@ -772,14 +797,13 @@ static void _report_state(struct fabric *f, size_t i, enum counter_state st, int
 
 static void _read_counter(struct fabric *f, size_t i, struct snapshot *snap)
 {
-	const struct layout *l = f->layout;
 	enum counter_state st;
 	int err = 0;
 
 	if (f->fds[i] >= 0)
 		st = sysfs_pread_u64(f->fds[i], &snap->values[i], &err);
 	else
-		st = sysfs_read_u64_at(f->dir_fds[i], l->counters[i].name, &snap->values[i], &err);
+		st = sysfs_read_u64_at(f->root_fd, f->paths[i], &snap->values[i], &err);
 	if (st == COUNTER_MISSING && err && f->fds[i] >= 0)
 		f->rescan_needed = true; /* the device went away under us */
 	if (st == COUNTER_UNREADABLE && err == EISDIR)

@@ -29,6 +29,16 @@ struct fabric *fabric_create(const char *sysfs_root);
 void fabric_destroy(struct fabric *f);
 
 /*
+ * FABRIC_OPEN_PER_READ: hold no file or directory open between samples;
+ * each read opens its counter by path. Slower per sample, but it leaves a
+ * host process's descriptor table alone: inside a multi-threaded process
+ * such as slurmstepd every growth of that table waits for an RCU grace
+ * period (~8 ms each), which a plugin taking two snapshots must not pay.
+ */
+#define FABRIC_OPEN_PER_READ 1u
+struct fabric *fabric_create_flags(const char *sysfs_root, unsigned flags);
+
+/*
  * Read every counter into 'snap' (rebinding it to the current layout,
  * after a rescan if the devices changed). Returns 0, or -1 with errno set
  * (ENOMEM only): an odd device or file is never a failure.

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "channel.h"
@@ -76,6 +77,20 @@ __attribute__((format(printf, 3, 4))) static void _say(char *dst, size_t len,
 	va_start(ap, fmt);
 	vsnprintf(dst, len, fmt, ap);
 	va_end(ap);
+}
+
+static double _now_ms_f(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static double _cpu_ms_f(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static void _getenv(spank_t sp, const char *name, char *buf, size_t len)
@@ -285,7 +300,9 @@ int efam_remote_user_init(spank_t sp)
 		snprintf(_r.status_msg, sizeof(_r.status_msg), "sysfs path too long");
 		return 0;
 	}
-	_r.fabric = fabric_create(_r.sysfs);
+	double t0 = _now_ms_f(), c0 = _cpu_ms_f();
+	_r.fabric = fabric_create_flags(_r.sysfs, FABRIC_OPEN_PER_READ);
+	double tc = _now_ms_f();
 	_r.start = snapshot_create();
 	if (!_r.fabric) {
 		_r.status = NODE_UNREADABLE;
@@ -306,7 +323,12 @@ int efam_remote_user_init(spank_t sp)
 			 _r.sysfs);
 		return 0;
 	}
+	double t1 = _now_ms_f();
 	_start_reporter(sp);
+	slurm_debug(EFAM_PREFIX "node %s: scan %.2f ms, start snapshot %.2f ms (%zu counters; %.2f ms CPU), "
+			       "reporter spawn %.2f ms",
+		    _r.node, tc - t0, t1 - tc, _r.start->layout->ncounters, _cpu_ms_f() - c0,
+		    _now_ms_f() - t1);
 	return 0;
 }
 
@@ -325,6 +347,7 @@ static struct node_report *_node_report(void)
 	r->status = _r.status;
 	snprintf(r->status_msg, sizeof(r->status_msg), "%s", _r.status_msg);
 	if (_r.status == NODE_OK) {
+		double t0 = _now_ms_f();
 		end = snapshot_create();
 		if (!end || fabric_sample(_r.fabric, end) < 0 ||
 		    node_report_from_snapshots(r, _r.start, end) < 0) {
@@ -334,7 +357,10 @@ static struct node_report *_node_report(void)
 		}
 		r->start_ns = _r.start->real_ns;
 		r->end_ns = end ? end->real_ns : r->start_ns;
+		double t1 = _now_ms_f();
 		_stop_reporter(r);
+		slurm_debug(EFAM_PREFIX "node %s: end snapshot %.2f ms, reporter stop %.2f ms", _r.node,
+			    t1 - t0, _now_ms_f() - t1);
 	}
 	snapshot_destroy(end);
 	return r;
@@ -463,7 +489,9 @@ static void _finalize(void)
 		slurm_error(EFAM_PREFIX "node %s: out of memory; no report", _r.node);
 		return;
 	}
+	double t0 = _now_ms_f();
 	_send(_r.channel, _r.key, r, "srun");
+	slurm_debug(EFAM_PREFIX "node %s: report sent in %.2f ms", _r.node, _now_ms_f() - t0);
 	if (!_r.batch)
 		_send(_r.job_channel, _r.job_key, r, "the batch step");
 	if (_r.batch && _r.job_listener)

@@ -84,8 +84,15 @@ static void _child(int report_fd, char *const argv[], char *const envp[],
 	struct sigaction dfl;
 	int fd;
 
-	/* slurmstepd blocks HUP, INT, TERM … and its handlers are not ours. */
+	/* slurmstepd blocks HUP, INT, TERM … and its handlers are not ours.
+	 * The reporter takes exactly TERM, INT and HUP synchronously
+	 * (sigtimedwait): it starts with those three blocked, so a step that
+	 * ends before the reporter is ready still gets its final report
+	 * rather than a reporter killed outright. Nothing else stays blocked. */
 	sigemptyset(&none);
+	sigaddset(&none, SIGTERM);
+	sigaddset(&none, SIGINT);
+	sigaddset(&none, SIGHUP);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		_child_fail(report_fd, STAGE_SIGNALS);
 	memset(&dfl, 0, sizeof(dfl));
@@ -255,6 +262,24 @@ static bool _reap(struct reporter_proc *p)
 	return false;
 }
 
+/* Wait until the reporter is reaped or 'deadline': on its pidfd, which
+ * becomes readable the moment it exits, else in 1 ms steps. */
+static void _wait_exit(struct reporter_proc *p, uint64_t deadline)
+{
+	while (!_reap(p)) {
+		uint64_t now = _now_ms();
+		if (now >= deadline)
+			return;
+		if (p->pidfd >= 0) {
+			struct pollfd pf = {.fd = p->pidfd, .events = POLLIN};
+			if (poll(&pf, 1, (int)(deadline - now)) < 0 && errno != EINTR)
+				nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+		} else {
+			nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+		}
+	}
+}
+
 bool reporter_exited(struct reporter_proc *p)
 {
 	if (!p->pid)
@@ -354,13 +379,10 @@ int reporter_stop(struct reporter_proc *p, int timeout_ms, char **report, char *
 		p->report_fd = -1;
 	}
 	/* The pipe closed (or time ran out): wait for the exit itself. */
-	while (!_reap(p) && _now_ms() < deadline)
-		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	_wait_exit(p, deadline);
 	if (!p->reaped) {
 		_signal(p, SIGKILL);
-		uint64_t kill_deadline = _now_ms() + (uint64_t)timeout_ms;
-		while (!_reap(p) && _now_ms() < kill_deadline)
-			nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+		_wait_exit(p, _now_ms() + (uint64_t)timeout_ms);
 	}
 	_describe(p, *report, status, statuslen);
 	clean = was_running && *report && strncmp(*report, SPAWN_ERROR_TAG,
