@@ -64,11 +64,10 @@ struct scan {
 	struct layout *layout;
 	size_t cap_devices, cap_counters, cap_fds;
 	int *fds;
-	int *dirs;
-	size_t ndirs, cap_dirs;
 	size_t unheld;
 	int fd_budget;   /* hold counter files only below this descriptor */
 	bool per_read;   /* FABRIC_OPEN_PER_READ: hold nothing open */
+	bool metrics_only; /* FABRIC_METRICS_ONLY: skip counters that feed no metric */
 	char **paths;    /* per counter: its path from the sysfs root */
 	size_t cap_paths;
 };
@@ -97,14 +96,11 @@ static void _scan_free(struct scan *s)
 		for (size_t i = 0; i < s->layout->ncounters; i++)
 			if (s->fds[i] >= 0)
 				close(s->fds[i]);
-	for (size_t i = 0; i < s->ndirs; i++)
-		close(s->dirs[i]);
 	if (s->paths)
 		for (size_t i = 0; i < s->layout->ncounters; i++)
 			free(s->paths[i]);
 	free(s->paths);
 	free(s->fds);
-	free(s->dirs);
 	layout_put(s->layout);
 	memset(s, 0, sizeof(*s));
 }
@@ -121,16 +117,6 @@ static int _grow(void **p, size_t *cap, size_t need, size_t size)
 		return -1;
 	*p = q;
 	*cap = n;
-	return 0;
-}
-
-static int _keep_dir(struct scan *s, int fd)
-{
-	if (_grow((void **)&s->dirs, &s->cap_dirs, s->ndirs + 1, sizeof(int)) < 0) {
-		close(fd);
-		return -1;
-	}
-	s->dirs[s->ndirs++] = fd;
 	return 0;
 }
 
@@ -308,16 +294,18 @@ static int _add_counter_dir(struct scan *s, size_t dev, unsigned port, int paren
 
 	if (fd < 0)
 		return 0;
-	if (_keep_dir(s, fd) < 0)
-		return -1;
 	n = _list_dir(fd, &names, &is_dir);
-	if (n < 0)
+	if (n < 0) {
+		close(fd);
 		return -1;
+	}
 	for (long i = 0; i < n; i++) {
 		struct counter_desc desc;
 		if (counter_is_ignored(names[i]))
 			continue;
 		counter_describe(type, names[i], &desc);
+		if (s->metrics_only && desc.metric == METRIC_NONE)
+			continue;
 		if (port_pass && type == DEVICE_EFA && desc.device_scope)
 			continue;
 		if (_has_counter(l, first, port, names[i], type == DEVICE_EFA))
@@ -328,10 +316,14 @@ static int _add_counter_dir(struct scan *s, size_t dev, unsigned port, int paren
 				 is_dir[i] ? COUNTER_UNREADABLE : COUNTER_OK) < 0)
 			goto fail;
 	}
+	/* Closed at once: a scan never holds more than a few directories, so
+	 * it never grows the descriptor table of a host process. */
+	close(fd);
 	free(is_dir);
 	_free_names(names, n);
 	return 0;
 fail:
+	close(fd);
 	free(is_dir);
 	_free_names(names, n);
 	return -1;
@@ -352,27 +344,23 @@ static int _add_missing(struct scan *s, size_t dev, unsigned port, int devfd,
 
 	snprintf(dir, sizeof(dir), "ports/%u/%s", port, port_dir);
 	int fd = openat(devfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int dirfd = devfd;
-	if (fd >= 0) {
-		if (_keep_dir(s, fd) < 0)
-			return -1;
-		dirfd = fd;
-	}
-	for (size_t k = 0; expected[k]; k++) {
+	int dirfd = fd >= 0 ? fd : devfd;
+	int rc = 0;
+	for (size_t k = 0; rc == 0 && expected[k]; k++) {
 		if (_has_counter(l, first, port, expected[k], type == DEVICE_EFA))
 			continue;
 		char ext[LAYOUT_NAME_MAX + 24];
 		snprintf(ext, sizeof(ext), "../counters_ext/%s_64", expected[k]);
 		if (fd >= 0 && type == DEVICE_IB && faccessat(fd, ext, R_OK, 0) == 0) {
-			if (_add_counter(s, dev, port, fd, dir, expected[k], ext, COUNTER_OK) < 0)
-				return -1;
+			rc = _add_counter(s, dev, port, fd, dir, expected[k], ext, COUNTER_OK);
 			continue;
 		}
-		if (_add_counter(s, dev, port, dirfd, fd >= 0 ? dir : "", expected[k], expected[k],
-				 COUNTER_MISSING) < 0)
-			return -1;
+		rc = _add_counter(s, dev, port, dirfd, fd >= 0 ? dir : "", expected[k], expected[k],
+				  COUNTER_MISSING);
 	}
-	return 0;
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static void _read_port(int ports_fd, const char *num, struct layout_port *p)
@@ -476,10 +464,6 @@ static int _scan_device(struct scan *s, int class_fd, const char *name)
 			 strerror(errno));
 		return 0;
 	}
-	/* Kept open: expected counters whose directory is missing are read
-	 * (and found missing) relative to it. */
-	if (_keep_dir(s, devfd) < 0)
-		return -1;
 	if (_grow((void **)&l->devices, &s->cap_devices, l->ndevices + 1, sizeof(*l->devices)) < 0)
 		goto fail;
 	size_t dev = l->ndevices;
@@ -498,24 +482,26 @@ static int _scan_device(struct scan *s, int class_fd, const char *name)
 		unsigned num = d->ports[p].num;
 		snprintf(path, sizeof(path), "ports/%u/%s", num, port_dir);
 		if (_add_counter_dir(s, dev, num, devfd, path, expected, true) < 0)
-			return -1;
+			goto fail;
 		if (d->type == DEVICE_IB) {
 			/* mlx5 and others keep extra per-port counters here. */
 			snprintf(path, sizeof(path), "ports/%u/hw_counters", num);
 			if (_add_counter_dir(s, dev, num, devfd, path, NULL, true) < 0)
-				return -1;
+				goto fail;
 		}
 	}
 	/* Device-level hw_counters, minus what a port already gave us. */
 	if (_add_counter_dir(s, dev, 0, devfd, "hw_counters", NULL, false) < 0)
-		return -1;
+		goto fail;
 	for (size_t p = 0; p < d->nports; p++)
 		if (_add_missing(s, dev, d->ports[p].num, devfd, port_dir, expected) < 0)
-			return -1;
+			goto fail;
 	d = &l->devices[dev];
 	d->ncounters = l->ncounters - d->first_counter;
+	close(devfd);
 	return 0;
 fail:
+	close(devfd);
 	return -1;
 }
 
@@ -615,6 +601,7 @@ int fabric_rescan(struct fabric *f)
 	s.layout->refs = 1;
 	s.fd_budget = _fd_budget();
 	s.per_read = f->flags & FABRIC_OPEN_PER_READ;
+	s.metrics_only = f->flags & FABRIC_METRICS_ONLY;
 	s.layout->generation = __atomic_fetch_add(&_next_generation, 1, __ATOMIC_RELAXED);
 
 	if (!f->class_dir) {
@@ -666,11 +653,7 @@ int fabric_rescan(struct fabric *f)
 	f->layout = s.layout;
 	f->fds = s.fds;
 	f->paths = s.paths;
-	/* Directories are needed only while scanning: reads go through the
-	 * held counter files, or open them by path from the root. */
-	for (size_t i = 0; i < s.ndirs; i++)
-		close(s.dirs[i]);
-	free(s.dirs);
+
 	f->unheld = s.unheld;
 	f->reported = reported;
 	f->hot = hot;

@@ -36,6 +36,12 @@ void fabric_destroy(struct fabric *f);
  * period (~8 ms each), which a plugin taking two snapshots must not pay.
  */
 #define FABRIC_OPEN_PER_READ 1u
+/*
+ * FABRIC_METRICS_ONLY: the layout holds only the counters that feed an
+ * interface metric (a third of an EFA device's files), for callers such as
+ * the plugin's start and end snapshots that use nothing else.
+ */
+#define FABRIC_METRICS_ONLY 2u
 struct fabric *fabric_create_flags(const char *sysfs_root, unsigned flags);
 
 /*
