@@ -131,7 +131,7 @@ int monitor_run(const struct options *o)
 	signal(SIGPIPE, SIG_IGN);
 
 	_instance_id(o, instance, sizeof(instance));
-	fabric = fabric_create(o->sysfs_root);
+	fabric = fabric_create_flags(o->sysfs_root, o->metrics_only ? FABRIC_METRICS_ONLY : 0);
 	if (!fabric) {
 		log_error("cannot watch %s: %s", o->sysfs_root, strerror(errno));
 		goto out;

@@ -36,6 +36,8 @@ const struct conf_key options_keys[] = {
 	KEY("instance_id", CONF_STRING, instance_id, 0, 0,
 	    "instance id for the streams (default: the host name)"),
 	KEY("json", CONF_BOOL, json, 0, 0, "show: print JSON"),
+	KEY("metrics_only", CONF_BOOL, metrics_only, 0, 0,
+	    "read only the counters that feed a metric (per-job reporters)"),
 	KEY("report_fd", CONF_UINT, report_fd, 0, 1024,
 	    "on exit, write the run's peaks as a node report to this descriptor (SPANK plugin)"),
 	{NULL, CONF_STRING, 0, 0, 0, NULL},

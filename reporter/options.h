@@ -33,6 +33,7 @@ struct options {
 	char *step_id;
 	char *instance_id;       /* NULL: the host name */
 	bool json;               /* show: JSON instead of a table */
+	bool metrics_only;       /* read only the counters that feed a metric */
 	unsigned long report_fd; /* write the final report (peaks) here; 0: none */
 };
 

@@ -164,6 +164,7 @@ static void _start_reporter(spank_t sp)
 	argv[n++] = _r.node;
 	argv[n++] = "--sinks";
 	argv[n++] = efam.cfg.sinks;
+	argv[n++] = "--metrics-only";
 	argv[n++] = "--report-fd";
 	argv[n++] = "3";
 	argv[n] = NULL;
