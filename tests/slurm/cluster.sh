@@ -16,7 +16,9 @@
 #   cluster.sh wait-job DIR JOBID [SECONDS]   wait (default 60 s) for a job to
 #                                             end; exit with its exit code, like
 #                                             sbatch --wait but polling every
-#                                             0.2 s instead of every 2 s
+#                                             0.2 s instead of every 2 s (call it
+#                                             within 5 s of the job's end:
+#                                             MinJobAge=5)
 #
 # Everything lives under DIR:
 #   DIR/etc/slurm.conf, DIR/etc/plugstack.conf
@@ -47,6 +49,7 @@ CLUSTER_USER=${CLUSTER_USER:-efatest}
 : "${CLUSTER_PORT_MIN:=17000}"
 : "${CLUSTER_PORT_MAX:=27000}"
 CLUSTER_LOCK=/tmp/efa-monitor-slurm-cluster.lock
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac	# slurmd, munged, useradd
 
 _c_say() { echo "cluster.sh: $*" >&2; }
 _c_die() { _c_say "error: $*"; return 1; }
@@ -392,7 +395,12 @@ cluster_wait_job() {
 	dir=$(realpath -m "${1:?usage: cluster.sh wait-job DIR JOBID [SECONDS]}")
 	end=$((SECONDS + ${3:-60}))
 	while :; do
-		line=$(_c_client "$dir" scontrol -o show job "$id" 2>/dev/null) || line=
+		line=$(_c_client "$dir" scontrol -o show job "$id" 2>&1) || line="error: $line"
+		case "$line" in
+		*"Invalid job id"*)
+			_c_die "job $id unknown: never submitted, or ended more than MinJobAge (5 s) ago"
+			return 125 ;;
+		esac
 		st=$(printf '%s\n' "$line" | sed -n 's/.* JobState=\([A-Z_]*\).*/\1/p')
 		case "$st" in
 		COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|PREEMPTED|BOOT_FAIL|DEADLINE|OUT_OF_MEMORY)
@@ -440,7 +448,7 @@ cluster_start() {
 	mkdir -p "$dir" || return 1
 	for d in "${created[@]}"; do chmod 755 "$d"; done
 	chmod 755 "$dir"
-	rm -rf "$dir/spool" "$dir/run" "$dir/sys"
+	rm -rf "$dir/spool" "$dir/run" "$dir/sys" "$dir/log"	# no stale state or log lines
 	mkdir -p "$dir/etc" "$dir/spool/ctld" "$dir/log" "$dir/run" "$dir/out" "$dir/sys" || return 1
 	for n in "${CLUSTER_NODES[@]}"; do mkdir -p "$dir/spool/$n"; done
 	chmod 755 "$dir/etc" "$dir/spool" "$dir/log" "$dir/run" "$dir/sys"
@@ -454,6 +462,8 @@ cluster_start() {
 
 	_c_ensure_munge "$dir" || return 1
 	_c_ensure_user || return 1
+	su "$CLUSTER_USER" -s /bin/sh -c "test -r '$dir/etc/plugstack.conf' && test -w '$dir/out'" </dev/null 2>/dev/null ||
+		_c_say "warning: user $CLUSTER_USER cannot reach $dir (a parent directory not searchable?)"
 
 	for n in "${CLUSTER_NODES[@]}"; do
 		/usr/bin/python3 "$EFASIM_PATH" create "$dir/sys/$n" --shape p4d </dev/null ||
@@ -500,8 +510,8 @@ cluster_stop() {
 	if _c_ours "$pid" "$dir" &&
 		[ -n "$(_c_client "$dir" squeue -h -o %i 2>/dev/null)" ]; then
 		_c_client "$dir" scancel $(_c_client "$dir" squeue -h -o %i 2>/dev/null) >/dev/null 2>&1
-		for i in $(seq 50); do
-			[ -z "$(_c_client "$dir" squeue -h -o %i 2>/dev/null)" ] && break
+		i=$((SECONDS + 10))
+		while [ $SECONDS -lt $i ] && [ -n "$(_c_client "$dir" squeue -h -o %i 2>/dev/null)" ]; do
 			sleep 0.2
 		done
 	fi
