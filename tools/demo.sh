@@ -1,7 +1,10 @@
 #!/bin/bash
-# The quick-start demo: build efa-monitor, simulate a p5 node (32 EFA
-# devices at 100 Gb/s) with traffic flowing, look at it with
-# 'efa-monitor show', then run the node monitor for a few intervals.
+# The quick-start demo (as root): build efa-monitor, then
+#   1. a job with --efa-monitor on a local 3-node Slurm cluster whose nodes
+#      have simulated EFA devices (tests/slurm/cluster.sh, tests/efasim):
+#      its summary, and the per-job reporter's stream tagged with the job;
+#   2. a simulated p5 node (32 EFA devices at 100 Gb/s) with traffic flowing,
+#      seen with 'efa-monitor show' and the node monitor.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tools/deps.sh"
@@ -13,7 +16,40 @@ if [ ! -x "$build/reporter/efa-monitor" ]; then
 	make -s -j2 >/dev/null
 fi
 mon="$build/reporter/efa-monitor"
+plugin="$build/spank/.libs/spank_efa_monitor.so"
 efasim="$top/tests/efasim"
+
+# ---------------------------------------------------- 1. a monitored job --
+cluster=$(mktemp -d /tmp/efa-monitor-demo-cluster.XXXXXX)
+chmod 755 "$cluster"
+stop_cluster() { bash "$top/tests/slurm/cluster.sh" stop "$cluster" >/dev/null 2>&1; rm -rf "$cluster"; }
+trap stop_cluster EXIT
+echo "optional $plugin reporter=$mon sysfs=$cluster/sys/%n channel_host=127.0.0.1 interval=1 log_dir=$cluster/out" > "$cluster/plugstack.conf"
+echo "== starting a local Slurm cluster: slurmctld + 3 slurmd (n1 n2 n3), each with 4 simulated EFA devices"
+bash "$top/tests/slurm/cluster.sh" start "$cluster" --plugstack "$cluster/plugstack.conf" >/dev/null
+chmod -R a+rwX "$cluster/sys"
+. "$cluster/env.sh"
+cd "$cluster/out"
+echo
+echo "== srun -N3 --efa-monitor: 3 s of traffic, 40 Gb/s per device on n1 and n2, 8 Gb/s on n3 (as user efatest)"
+cat > job.sh <<EOF
+#!/bin/bash
+case \$SLURMD_NODENAME in n3) g=8 ;; *) g=40 ;; esac
+/usr/bin/python3 $efasim run $cluster/sys/\$SLURMD_NODENAME --gbps \$g --duration 3
+EOF
+chmod 755 job.sh
+su efatest -s /bin/bash -c ". $cluster/env.sh; cd $cluster/out; srun -N3 --efa-monitor=json=summary.json ./job.sh" || true
+echo
+echo "== the per-job reporter's stream on n3 (tagged with the job and step; the log sink here, CloudWatch/EMF/Prometheus next)"
+head -4 "$cluster"/out/efa-monitor-*.n3.log 2>/dev/null || true
+echo
+echo "== summary.json (written as the job user): $(python3 -c "import json; j=json.load(open('summary.json')); print('tx_bytes', j['totals']['tx_bytes'], 'rx_bytes', j['totals']['rx_bytes'], 'stragglers', j['stragglers'])")"
+cd "$top"
+stop_cluster
+trap - EXIT
+echo
+
+# ---------------------------------------------------- 2. a p5 node --------
 
 node=$(mktemp -d /tmp/efa-monitor-demo.XXXXXX)
 pids=()
