@@ -120,25 +120,31 @@ static int _grow(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-static int _cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /*
  * List the names in directory 'fd' (regular files, and directories only
  * when 'want_dirs'), sorted. Sets '*names' (free each and the array) and
  * '*is_dir' (a directory where a file was expected is kept: it may be an
  * expected counter that cannot be read). Returns the count, or -1.
  */
+struct dir_entry {
+	char *name;
+	bool dir;
+};
+
+static int _cmp_entry_name(const void *a, const void *b)
+{
+	return strcmp(((const struct dir_entry *)a)->name, ((const struct dir_entry *)b)->name);
+}
+
 static long _list_dir(int fd, char ***names, bool **is_dir)
 {
 	int dfd = dup(fd);
 	DIR *d;
 	struct dirent *e;
-	char **v = NULL;
-	bool *dirs = NULL;
-	size_t n = 0, cap = 0, cap2 = 0;
+	struct dir_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	char **out_names = NULL;
+	bool *out_dirs = NULL;
 
 	*names = NULL;
 	*is_dir = NULL;
@@ -158,47 +164,36 @@ static long _list_dir(int fd, char ***names, bool **is_dir)
 			struct stat st;
 			dir = fstatat(fd, e->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
 		}
-		if (_grow((void **)&v, &cap, n + 1, sizeof(char *)) < 0 ||
-		    _grow((void **)&dirs, &cap2, n + 1, sizeof(bool)) < 0)
+		if (_grow((void **)&v, &cap, n + 1, sizeof(*v)) < 0)
 			goto fail;
-		if (!(v[n] = strdup(e->d_name)))
+		if (!(v[n].name = strdup(e->d_name)))
 			goto fail;
-		dirs[n++] = dir;
+		v[n++].dir = dir;
 	}
 	closedir(d);
-	/* Sort names and their flags together: sort an index of pointers. */
-	if (n > 1) {
-		char **sorted = malloc(n * sizeof(char *));
-		bool *sdirs = malloc(n * sizeof(bool));
-		if (!sorted || !sdirs) {
-			free(sorted);
-			free(sdirs);
-			d = NULL;
-			goto fail;
-		}
-		memcpy(sorted, v, n * sizeof(char *));
-		qsort(sorted, n, sizeof(char *), _cmp_str);
-		for (size_t i = 0; i < n; i++)
-			for (size_t j = 0; j < n; j++)
-				if (v[j] == sorted[i]) {
-					sdirs[i] = dirs[j];
-					break;
-				}
-		free(v);
-		free(dirs);
-		v = sorted;
-		dirs = sdirs;
+	d = NULL;
+	if (n > 1)
+		qsort(v, n, sizeof(*v), _cmp_entry_name);
+	out_names = malloc((n ? n : 1) * sizeof(char *));
+	out_dirs = malloc((n ? n : 1) * sizeof(bool));
+	if (!out_names || !out_dirs)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		out_names[i] = v[i].name;
+		out_dirs[i] = v[i].dir;
 	}
-	*names = v;
-	*is_dir = dirs;
+	free(v);
+	*names = out_names;
+	*is_dir = out_dirs;
 	return (long)n;
 fail:
 	if (d)
 		closedir(d);
 	for (size_t i = 0; i < n; i++)
-		free(v[i]);
+		free(v[i].name);
 	free(v);
-	free(dirs);
+	free(out_names);
+	free(out_dirs);
 	errno = ENOMEM;
 	return -1;
 }

@@ -106,6 +106,20 @@ out:
 	node_report_destroy(r);
 }
 
+/* Hand one interval's figures to every sink. */
+static void _publish(struct sink_set *sinks, const struct tracker *t, const struct snapshot *snap,
+		     const struct options *o, const char *instance)
+{
+	struct report r = {
+		.tracker = t,
+		.snapshot = snap,
+		.options = o,
+		.instance_id = instance,
+		.real_ns = snap->real_ns,
+	};
+	sink_set_write(sinks, &r);
+}
+
 int monitor_run(const struct options *o)
 {
 	struct fabric *fabric = NULL;
@@ -114,7 +128,7 @@ int monitor_run(const struct options *o)
 	struct sink_set *sinks = NULL;
 	sigset_t set, old;
 	char instance[256];
-	uint64_t interval_ns = (uint64_t)(o->interval * 1e9), start, next;
+	uint64_t interval_ns = (uint64_t)(o->interval * 1e9), next;
 	unsigned long done = 0;
 	/* Every counter at least every full_read_interval; the metric
 	 * counters at every sample. */
@@ -149,20 +163,13 @@ int monitor_run(const struct options *o)
 		 fabric_layout(fabric)->ndevices, fabric_root(fabric), o->interval,
 		 fabric_metric_counter_count(fabric), fabric_layout(fabric)->ncounters, full_every);
 
-	start = next = _mono_ns();
+	next = _mono_ns();
 	for (;;) {
 		enum fabric_read what = done % full_every == 0 ? FABRIC_READ_ALL : FABRIC_READ_METRICS;
 		if (fabric_sample_some(fabric, snap, what) < 0 || tracker_update(tracker, snap) < 0) {
 			log_error("sample failed: %s", strerror(errno));
 		} else if (tracker_last(tracker) && done > 0) {
-			struct report r = {
-				.tracker = tracker,
-				.snapshot = snap,
-				.options = o,
-				.instance_id = instance,
-				.real_ns = snap->real_ns,
-			};
-			sink_set_write(sinks, &r);
+			_publish(sinks, tracker, snap, o, instance);
 		}
 		if (o->samples && done >= o->samples)
 			break;
@@ -189,20 +196,12 @@ int monitor_run(const struct options *o)
 			/* The partial interval up to now counts too: a job shorter
 			 * than one interval still gets its rates and peaks. */
 			if (fabric_sample(fabric, snap) == 0 && tracker_update(tracker, snap) == 0) {
-				struct report r = {
-					.tracker = tracker,
-					.snapshot = snap,
-					.options = o,
-					.instance_id = instance,
-					.real_ns = snap->real_ns,
-				};
-				sink_set_write(sinks, &r);
+				_publish(sinks, tracker, snap, o, instance);
 			}
 			log_info("stopping on signal %d after %lu intervals", sig, done);
 			break;
 		}
 	}
-	(void)start;
 	status = 0;
 	if (o->report_fd)
 		_write_final_report((int)o->report_fd, tracker, o, instance);

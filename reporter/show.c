@@ -30,6 +30,22 @@ static const char *_word(const char *state)
 	return p ? p + 1 : (*state ? state : "?");
 }
 
+/* The tracker's figures for device 'name', or NULL. */
+static const struct iface_stats *_iface_of(const struct tracker *t, const char *name)
+{
+	for (size_t k = 0; k < tracker_iface_count(t); k++)
+		if (strcmp(tracker_iface(t, k)->name, name) == 0)
+			return tracker_iface(t, k);
+	return NULL;
+}
+
+/* The busier direction's byte rate: what % of line rate refers to. */
+static double _busier_rate(const struct iface_stats *s)
+{
+	return s->rate[METRIC_RX_BYTES] > s->rate[METRIC_TX_BYTES] ? s->rate[METRIC_RX_BYTES]
+								    : s->rate[METRIC_TX_BYTES];
+}
+
 static void _print_table(const struct tracker *t, const struct snapshot *snap, double window)
 {
 	const struct layout *l = snap->layout;
@@ -39,10 +55,7 @@ static void _print_table(const struct tracker *t, const struct snapshot *snap, d
 	       "STATE", "LINK", "RX Gbps", "TX Gbps", "RX pkt/s", "TX pkt/s", "%LINE", "ODD");
 	for (size_t d = 0; d < l->ndevices; d++) {
 		const struct layout_device *dev = &l->devices[d];
-		const struct iface_stats *s = NULL;
-		for (size_t k = 0; k < tracker_iface_count(t); k++)
-			if (strcmp(tracker_iface(t, k)->name, dev->name) == 0)
-				s = tracker_iface(t, k);
+		const struct iface_stats *s = _iface_of(t, dev->name);
 		if (!s)
 			continue;
 		char link[16];
@@ -50,14 +63,12 @@ static void _print_table(const struct tracker *t, const struct snapshot *snap, d
 			snprintf(link, sizeof(link), "%.0fG", dev->link_bps / 1e9);
 		else
 			snprintf(link, sizeof(link), "?");
-		double peak = s->rate[METRIC_RX_BYTES] > s->rate[METRIC_TX_BYTES] ?
-				      s->rate[METRIC_RX_BYTES] : s->rate[METRIC_TX_BYTES];
 		printf("%-12s %-4s %-13s %-8s %8s %9.3f %9.3f %11.0f %11.0f %6.1f %6u\n",
 		       dev->name, device_type_name(dev->type), dev->pci[0] ? dev->pci : "-",
 		       dev->nports ? _word(dev->ports[0].state) : "-", link,
 		       rate_gbps(s->rate[METRIC_RX_BYTES]), rate_gbps(s->rate[METRIC_TX_BYTES]),
 		       s->rate[METRIC_RX_PKTS], s->rate[METRIC_TX_PKTS],
-		       rate_line_pct(peak, dev->link_bps), s->odd);
+		       rate_line_pct(_busier_rate(s), dev->link_bps), s->odd);
 	}
 	tracker_node(t, &n);
 	printf("%zu devices, %.0f Gb/s line rate; node RX %.3f Gbps, TX %.3f Gbps over %.2f s\n",
@@ -69,12 +80,9 @@ static cJSON *_device_json(const struct tracker *t, const struct snapshot *snap,
 {
 	const struct layout *l = snap->layout;
 	const struct layout_device *dev = &l->devices[d];
-	const struct iface_stats *s = NULL;
+	const struct iface_stats *s = _iface_of(t, dev->name);
 	cJSON *o = cJSON_CreateObject(), *ports, *rates, *counters, *odd;
 
-	for (size_t k = 0; k < tracker_iface_count(t); k++)
-		if (strcmp(tracker_iface(t, k)->name, dev->name) == 0)
-			s = tracker_iface(t, k);
 	cJSON_AddStringToObject(o, "name", dev->name);
 	cJSON_AddStringToObject(o, "type", device_type_name(dev->type));
 	cJSON_AddStringToObject(o, "driver", dev->driver);
@@ -97,11 +105,9 @@ static cJSON *_device_json(const struct tracker *t, const struct snapshot *snap,
 		if (s->has & (1u << m))
 			cJSON_AddNumberToObject(rates, metric_name(m), s->rate[m]);
 	if (s) {
-		double peak = s->rate[METRIC_RX_BYTES] > s->rate[METRIC_TX_BYTES] ?
-				      s->rate[METRIC_RX_BYTES] : s->rate[METRIC_TX_BYTES];
 		cJSON_AddNumberToObject(o, "rx_gbps", rate_gbps(s->rate[METRIC_RX_BYTES]));
 		cJSON_AddNumberToObject(o, "tx_gbps", rate_gbps(s->rate[METRIC_TX_BYTES]));
-		cJSON_AddNumberToObject(o, "line_pct", rate_line_pct(peak, dev->link_bps));
+		cJSON_AddNumberToObject(o, "line_pct", rate_line_pct(_busier_rate(s), dev->link_bps));
 	}
 	counters = cJSON_AddObjectToObject(o, "counters");
 	odd = cJSON_AddObjectToObject(o, "odd");

@@ -11,6 +11,8 @@
 
 #include <slurm/spank.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "settings.h"
 
@@ -30,6 +32,10 @@ struct efam_state {
 };
 
 extern struct efam_state efam;
+
+/* "host:port" that nodes use to reach a listener on 'port' here:
+ * channel_host from plugstack.conf, else this host's name. */
+void efam_channel_address(uint16_t port, char *buf, size_t len);
 
 /* Is this job (step) monitored? */
 bool efam_enabled(void);

@@ -50,7 +50,7 @@ int efam_local_user_init(spank_t sp)
 {
 	uint32_t job = 0, step = 0, nnodes = 0;
 	uint16_t port = 0;
-	char host[256], addr[300], nodes[8192];
+	char addr[300], nodes[8192];
 
 	if (spank_get_item(sp, S_JOB_ID, &job) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_STEPID, &step) != ESPANK_SUCCESS) {
@@ -75,12 +75,7 @@ int efam_local_user_init(spank_t sp)
 		_clear();
 		return 0;
 	}
-	if (efam.cfg.channel_host)
-		snprintf(host, sizeof(host), "%s", efam.cfg.channel_host);
-	else if (gethostname(host, sizeof(host)) < 0)
-		snprintf(host, sizeof(host), "127.0.0.1");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(addr, sizeof(addr), "%s:%u", host, port);
+	efam_channel_address(port, addr, sizeof(addr));
 	/* spank_setenv() is refused in srun; srun passes its own environment
 	 * to the step, so a plain setenv() reaches the nodes. */
 	if (setenv(EFAM_ENV_CHANNEL, addr, 1) < 0 || setenv(EFAM_ENV_KEY, _local.key, 1) < 0) {

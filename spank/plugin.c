@@ -14,6 +14,7 @@
 #include <slurm/spank.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "efam.h"
 #include "log.h"
@@ -27,6 +28,18 @@ bool efam_enabled(void)
 	if (efam.disabled)
 		return false;
 	return efam.opts.given ? !efam.opts.off : efam.cfg.default_on;
+}
+
+void efam_channel_address(uint16_t port, char *buf, size_t len)
+{
+	char host[256];
+
+	if (efam.cfg.channel_host)
+		snprintf(host, sizeof(host), "%s", efam.cfg.channel_host);
+	else if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(buf, len, "%s:%u", host, port);
 }
 
 /* lib/ messages go through Slurm: errors reach the user (srun's stderr,

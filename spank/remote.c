@@ -239,7 +239,7 @@ static void _stop_reporter(struct node_report *r)
 static void _open_job_channel(spank_t sp)
 {
 	uint16_t port = 0;
-	char host[256], addr[300];
+	char addr[300];
 
 	_r.job_listener = channel_listen(NULL, &port);
 	if (!_r.job_listener || channel_key_generate(_r.job_key) < 0) {
@@ -249,12 +249,7 @@ static void _open_job_channel(spank_t sp)
 		_r.job_listener = NULL;
 		return;
 	}
-	if (efam.cfg.channel_host)
-		snprintf(host, sizeof(host), "%s", efam.cfg.channel_host);
-	else if (gethostname(host, sizeof(host)) < 0)
-		snprintf(host, sizeof(host), "127.0.0.1");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(addr, sizeof(addr), "%s:%u", host, port);
+	efam_channel_address(port, addr, sizeof(addr));
 	if (spank_setenv(sp, EFAM_ENV_JOB_CHANNEL, addr, 1) != ESPANK_SUCCESS ||
 	    spank_setenv(sp, EFAM_ENV_JOB_KEY, _r.job_key, 1) != ESPANK_SUCCESS) {
 		slurm_error(EFAM_PREFIX "cannot pass the job channel to the batch script: "
