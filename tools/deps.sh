@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
 	autoconf automake libtool pkg-config make gcc
 	libcurl4-openssl-dev libssl-dev libcjson-dev check
-	python3 procps
+	python3 procps iproute2
 	libslurm-dev slurm-wlm slurmctld slurmd munge
 )
 
