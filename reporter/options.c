@@ -40,6 +40,32 @@ const struct conf_key options_keys[] = {
 	    "read only the counters that feed a metric (per-job reporters)"),
 	KEY("report_fd", CONF_UINT, report_fd, 0, 1024,
 	    "on exit, write the run's peaks as a node report to this descriptor (SPANK plugin)"),
+	KEY("cw_namespace", CONF_STRING, cw_namespace, 0, 0, "CloudWatch namespace"),
+	KEY("cw_region", CONF_STRING, cw_region, 0, 0,
+	    "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then instance metadata)"),
+	KEY("cw_endpoint", CONF_STRING, cw_endpoint, 0, 0,
+	    "CloudWatch endpoint URL (default: AWS_ENDPOINT_URL_CLOUDWATCH, AWS_ENDPOINT_URL, then AWS's)"),
+	KEY("cw_dimensions", CONF_STRING, cw_dimensions, 0, 0,
+	    "dimension sets, ';' between sets, ',' within: InstanceId, Interface, JobId, StepId"),
+	KEY("aws_profile", CONF_STRING, aws_profile, 0, 0,
+	    "profile of the shared credentials file (default: AWS_PROFILE, then default)"),
+	KEY("cw_batch_interval", CONF_SECONDS, cw_batch_interval, 0, 3600,
+	    "seconds of data gathered into one PutMetricData request (0: every interval)"),
+	KEY("cw_storage_resolution", CONF_UINT, cw_storage_resolution, 1, 60,
+	    "CloudWatch storage resolution: 1 (high resolution) or 60"),
+	KEY("cw_queue_max", CONF_UINT, cw_queue_max, 1, 10000,
+	    "requests queued while CloudWatch is unreachable; the oldest is dropped beyond"),
+	KEY("cw_timeout", CONF_SECONDS, cw_timeout, 0.1, 300, "seconds for one request"),
+	KEY("cw_retries", CONF_UINT, cw_retries, 0, 20,
+	    "retries of a request after throttling, 5xx or timeouts"),
+	KEY("cw_flush_timeout", CONF_SECONDS, cw_flush_timeout, 0, 600,
+	    "at stop, seconds to deliver what is queued before dropping it"),
+	KEY("cw_gzip_min", CONF_UINT, cw_gzip_min, 0, 1e9,
+	    "gzip request bodies of at least this many bytes (0: never)"),
+	KEY("emf_address", CONF_STRING, emf_address, 0, 0,
+	    "CloudWatch agent EMF listener: udp://HOST:PORT or tcp://HOST:PORT"),
+	KEY("prom_dir", CONF_STRING, prom_dir, 0, 0,
+	    "node_exporter textfile collector directory for the prometheus sink"),
 	{NULL, CONF_STRING, 0, 0, 0, NULL},
 };
 
@@ -54,7 +80,19 @@ int options_init(struct options *o)
 	o->log_level = LOG_LEVEL_INFO;
 	o->sysfs_root = strdup("/sys");
 	o->sinks = strdup("log");
-	if (!o->sysfs_root || !o->sinks) {
+	o->cw_namespace = strdup("ParallelCluster/Network");
+	o->cw_dimensions = strdup("InstanceId,Interface,JobId");
+	o->cw_batch_interval = 300.0;
+	o->cw_storage_resolution = 60;
+	o->cw_queue_max = 50;
+	o->cw_timeout = 10.0;
+	o->cw_retries = 4;
+	o->cw_flush_timeout = 5.0;
+	o->cw_gzip_min = 10240;
+	o->emf_address = strdup("udp://127.0.0.1:25888");
+	o->prom_dir = strdup("/var/lib/prometheus/node-exporter");
+	if (!o->sysfs_root || !o->sinks || !o->cw_namespace || !o->cw_dimensions ||
+	    !o->emf_address || !o->prom_dir) {
 		options_free(o);
 		errno = ENOMEM;
 		return -1;

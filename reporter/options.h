@@ -35,6 +35,26 @@ struct options {
 	bool json;               /* show: JSON instead of a table */
 	bool metrics_only;       /* read only the counters that feed a metric */
 	unsigned long report_fd; /* write the final report (peaks) here; 0: none */
+
+	/* CloudWatch PutMetricData sink ("cloudwatch"). */
+	char *cw_namespace;      /* "ParallelCluster/Network" */
+	char *cw_region;         /* NULL: AWS_REGION, AWS_DEFAULT_REGION, IMDS */
+	char *cw_endpoint;       /* NULL: AWS_ENDPOINT_URL_CLOUDWATCH, AWS_ENDPOINT_URL, AWS's */
+	char *cw_dimensions;     /* dimension sets: "InstanceId,Interface,JobId" */
+	char *aws_profile;       /* NULL: AWS_PROFILE, else "default" */
+	double cw_batch_interval; /* seconds of data per request: 300 */
+	unsigned long cw_storage_resolution; /* 1 or 60 */
+	unsigned long cw_queue_max; /* queued requests before the oldest is dropped: 50 */
+	double cw_timeout;       /* one request, seconds: 10 */
+	unsigned long cw_retries; /* attempts after the first: 4 */
+	double cw_flush_timeout; /* at stop, seconds to deliver what is left: 5 */
+	unsigned long cw_gzip_min; /* compress bodies of at least this many bytes: 10240 */
+
+	/* CloudWatch Embedded Metric Format sink ("emf"). */
+	char *emf_address;       /* "udp://127.0.0.1:25888" or "tcp://..." */
+
+	/* Prometheus textfile sink ("prometheus"). */
+	char *prom_dir;          /* node_exporter textfile directory */
 };
 
 extern const struct conf_key options_keys[];

@@ -9,7 +9,8 @@
 #include "log.h"
 #include "sink.h"
 
-static const struct sink_ops *_all[] = {&sink_log_ops, NULL};
+static const struct sink_ops *_all[] = {&sink_log_ops, &sink_cloudwatch_ops, &sink_emf_ops,
+					&sink_prom_ops, NULL};
 
 #define SINKS_MAX 8
 

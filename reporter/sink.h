@@ -57,5 +57,8 @@ void sink_set_reopen(struct sink_set *set);
 void sink_set_close(struct sink_set *set);
 
 extern const struct sink_ops sink_log_ops;
+extern const struct sink_ops sink_cloudwatch_ops;
+extern const struct sink_ops sink_emf_ops;
+extern const struct sink_ops sink_prom_ops;
 
 #endif

@@ -61,7 +61,13 @@ if "$top/configure" -q && make -s distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-w
 	echo "distcheck: 1 passed, 0 failed"
 	passed=$((passed + 1))
 else
-	tail -40 distcheck.log
+	tail -25 distcheck.log
+	# The failing tests' own words, last, where a truncated CI log keeps them.
+	for trs in $(grep -l -r -E ':test-result: (FAIL|ERROR)' --include='*.trs' . 2>/dev/null); do
+		echo "=== distcheck ${trs%.trs}.log"
+		grep -E '^(not ok|FAIL|# )' "${trs%.trs}.log" | tail -15
+		tail -15 "${trs%.trs}.log"
+	done
 	echo "distcheck: 0 passed, 1 failed"
 	failed=$((failed + 1)); status=1
 fi

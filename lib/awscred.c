@@ -1,0 +1,6 @@
+/*
+ * awscred.c - see awscred.h.
+ */
+#include "config.h"
+
+#include "awscred.h"

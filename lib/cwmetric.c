@@ -1,0 +1,6 @@
+/*
+ * cwmetric.c - see cwmetric.h.
+ */
+#include "config.h"
+
+#include "cwmetric.h"

@@ -1,0 +1,6 @@
+/*
+ * http.c - see http.h.
+ */
+#include "config.h"
+
+#include "http.h"
