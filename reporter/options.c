@@ -34,7 +34,14 @@ const struct conf_key options_keys[] = {
 	KEY("job_id", CONF_STRING, job_id, 0, 0, "tag streams with this Slurm job id"),
 	KEY("step_id", CONF_STRING, step_id, 0, 0, "tag streams with this Slurm step id"),
 	KEY("instance_id", CONF_STRING, instance_id, 0, 0,
-	    "instance id for the streams (default: the host name)"),
+	    "InstanceId of the streams (default: from instance metadata for the AWS sinks, "
+	    "else the node name)"),
+	KEY("node_name", CONF_STRING, node_name, 0, 0,
+	    "Slurm node name, in log lines and reports (default: the host name)"),
+	KEY("imds", CONF_BOOL, imds, 0, 0,
+	    "ask EC2 instance metadata (IMDSv2) for credentials, region and InstanceId"),
+	KEY("imds_endpoint", CONF_STRING, imds_endpoint, 0, 0,
+	    "instance metadata URL (default: AWS_EC2_METADATA_SERVICE_ENDPOINT, then http://169.254.169.254)"),
 	KEY("json", CONF_BOOL, json, 0, 0, "show: print JSON"),
 	KEY("metrics_only", CONF_BOOL, metrics_only, 0, 0,
 	    "read only the counters that feed a metric (per-job reporters)"),
@@ -77,6 +84,7 @@ int options_init(struct options *o)
 	o->window = 1.0;
 	o->log_stdout = true;
 	o->health_lines = true;
+	o->imds = true;
 	o->log_level = LOG_LEVEL_INFO;
 	o->sysfs_root = strdup("/sys");
 	o->sinks = strdup("log");

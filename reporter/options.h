@@ -31,7 +31,10 @@ struct options {
 	enum log_level log_level;
 	char *job_id;            /* per-job streams; NULL for the node daemon */
 	char *step_id;
-	char *instance_id;       /* NULL: the host name */
+	char *instance_id;       /* NULL: from instance metadata (AWS sinks), else the node name */
+	char *node_name;         /* Slurm node name (per-job reporters); NULL: the host name */
+	bool imds;               /* ask EC2 instance metadata (IMDSv2): yes */
+	char *imds_endpoint;     /* NULL: AWS_EC2_METADATA_SERVICE_ENDPOINT, else 169.254.169.254 */
 	bool json;               /* show: JSON instead of a table */
 	bool metrics_only;       /* read only the counters that feed a metric */
 	unsigned long report_fd; /* write the final report (peaks) here; 0: none */

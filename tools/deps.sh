@@ -5,8 +5,9 @@ set -euo pipefail
 
 PACKAGES=(
 	autoconf automake libtool pkg-config make gcc
-	libcurl4-openssl-dev libssl-dev libcjson-dev check
+	libcurl4-openssl-dev libssl-dev libcjson-dev check zlib1g-dev
 	python3 procps iproute2
+	prometheus prometheus-node-exporter curl
 	libslurm-dev slurm-wlm slurmctld slurmd munge
 )
 
