@@ -4,6 +4,7 @@
  *
  *   efa-monitor run   [options]   the node daemon / per-job reporter
  *   efa-monitor show  [options]   one look at every device and its rates
+ *   efa-monitor dashboard [options]  the CloudWatch dashboard (print or create)
  *   efa-monitor version
  */
 #include "config.h"
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "options.h"
+#include "dashboard.h"
 #include "show.h"
 
 static void _usage(FILE *out)
@@ -25,6 +27,7 @@ static void _usage(FILE *out)
 		"Commands:\n"
 		"  run       sample every interval and write rates to the sinks (the node daemon)\n"
 		"  show      print every device, its link and its rates over a short window\n"
+		"  dashboard print the CloudWatch dashboard body, or create it (--dashboard-put)\n"
 		"  version   print the version\n"
 		"\n");
 	options_usage(out);
@@ -56,8 +59,9 @@ int main(int argc, char **argv)
 		printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 		return 0;
 	}
-	if (strcmp(cmd, "run") != 0 && strcmp(cmd, "show") != 0) {
-		fprintf(stderr, "efa-monitor: unknown command '%s' (run, show, version, help)\n", cmd);
+	if (strcmp(cmd, "run") != 0 && strcmp(cmd, "show") != 0 && strcmp(cmd, "dashboard") != 0) {
+		fprintf(stderr, "efa-monitor: unknown command '%s' (run, show, dashboard, version, help)\n",
+			cmd);
 		return 2;
 	}
 	for (int i = 2; i < argc; i++)
@@ -86,7 +90,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	_raise_nofile();
-	status = strcmp(cmd, "run") == 0 ? monitor_run(&o) : show_run(&o);
+	if (strcmp(cmd, "run") == 0)
+		status = monitor_run(&o);
+	else if (strcmp(cmd, "show") == 0)
+		status = show_run(&o);
+	else
+		status = dashboard_run(&o);
 	log_close_file();
 	options_free(&o);
 	return status;

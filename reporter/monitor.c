@@ -47,10 +47,11 @@ static int _wait(const sigset_t *set, uint64_t deadline)
 	}
 }
 
-static void _instance_id(const struct options *o, char *buf, size_t len)
+/* The node's name in logs and reports: the Slurm node name, else the host's. */
+static void _node_name(const struct options *o, char *buf, size_t len)
 {
-	if (o->instance_id) {
-		snprintf(buf, len, "%s", o->instance_id);
+	if (o->node_name) {
+		snprintf(buf, len, "%s", o->node_name);
 		return;
 	}
 	if (gethostname(buf, len) < 0 || !buf[0])
@@ -64,7 +65,7 @@ static void _instance_id(const struct options *o, char *buf, size_t len)
  * its exact totals come from its own snapshots).
  */
 static void _write_final_report(int fd, const struct tracker *t, const struct options *o,
-				const char *instance)
+				const char *node)
 {
 	struct node_report *r = node_report_create();
 	size_t n = tracker_iface_count(t);
@@ -84,8 +85,8 @@ static void _write_final_report(int fd, const struct tracker *t, const struct op
 		r->ifaces[i].has = s->has;
 	}
 	node_report_set_peaks(r, t);
-	/* Node names are short; an over-long instance id is cut. */
-	memcpy(r->node, instance, strnlen(instance, sizeof(r->node) - 1));
+	/* Node names are short; an over-long one is cut. */
+	memcpy(r->node, node, strnlen(node, sizeof(r->node) - 1));
 	snprintf(r->job_id, sizeof(r->job_id), "%s", o->job_id ? o->job_id : "");
 	snprintf(r->step_id, sizeof(r->step_id), "%s", o->step_id ? o->step_id : "");
 	text = node_report_to_json(r);
@@ -108,13 +109,13 @@ out:
 
 /* Hand one interval's figures to every sink. */
 static void _publish(struct sink_set *sinks, const struct tracker *t, const struct snapshot *snap,
-		     const struct options *o, const char *instance)
+		     const struct options *o, const char *node)
 {
 	struct report r = {
 		.tracker = t,
 		.snapshot = snap,
 		.options = o,
-		.instance_id = instance,
+		.node_name = node,
 		.real_ns = snap->real_ns,
 	};
 	sink_set_write(sinks, &r);
@@ -127,7 +128,7 @@ int monitor_run(const struct options *o)
 	struct tracker *tracker = NULL;
 	struct sink_set *sinks = NULL;
 	sigset_t set, old;
-	char instance[256];
+	char node[256];
 	uint64_t interval_ns = (uint64_t)(o->interval * 1e9), next;
 	unsigned long done = 0;
 	/* Every counter at least every full_read_interval; the metric
@@ -144,7 +145,7 @@ int monitor_run(const struct options *o)
 	sigprocmask(SIG_BLOCK, &set, &old);
 	signal(SIGPIPE, SIG_IGN);
 
-	_instance_id(o, instance, sizeof(instance));
+	_node_name(o, node, sizeof(node));
 	fabric = fabric_create_flags(o->sysfs_root, o->metrics_only ? FABRIC_METRICS_ONLY : 0);
 	if (!fabric) {
 		log_error("cannot watch %s: %s", o->sysfs_root, strerror(errno));
@@ -169,7 +170,7 @@ int monitor_run(const struct options *o)
 		if (fabric_sample_some(fabric, snap, what) < 0 || tracker_update(tracker, snap) < 0) {
 			log_error("sample failed: %s", strerror(errno));
 		} else if (tracker_last(tracker) && done > 0) {
-			_publish(sinks, tracker, snap, o, instance);
+			_publish(sinks, tracker, snap, o, node);
 		}
 		if (o->samples && done >= o->samples)
 			break;
@@ -196,7 +197,7 @@ int monitor_run(const struct options *o)
 			/* The partial interval up to now counts too: a job shorter
 			 * than one interval still gets its rates and peaks. */
 			if (fabric_sample(fabric, snap) == 0 && tracker_update(tracker, snap) == 0) {
-				_publish(sinks, tracker, snap, o, instance);
+				_publish(sinks, tracker, snap, o, node);
 			}
 			log_info("stopping on signal %d after %lu intervals", sig, done);
 			break;
@@ -204,7 +205,7 @@ int monitor_run(const struct options *o)
 	}
 	status = 0;
 	if (o->report_fd)
-		_write_final_report((int)o->report_fd, tracker, o, instance);
+		_write_final_report((int)o->report_fd, tracker, o, node);
 out:
 	if (sinks) {
 		sink_set_flush(sinks);

@@ -69,6 +69,14 @@ const struct conf_key options_keys[] = {
 	    "at stop, seconds to deliver what is queued before dropping it"),
 	KEY("cw_gzip_min", CONF_UINT, cw_gzip_min, 0, 1e9,
 	    "gzip request bodies of at least this many bytes (0: never)"),
+	KEY("dashboard_name", CONF_STRING, dashboard_name, 0, 0,
+	    "dashboard: the CloudWatch dashboard's name"),
+	KEY("dashboard_scope", CONF_STRING, dashboard_scope, 0, 0,
+	    "dashboard: job (pick a JobId) or node (pick an InstanceId)"),
+	KEY("dashboard_put", CONF_BOOL, dashboard_put, 0, 0,
+	    "dashboard: create it with PutDashboard instead of printing its body"),
+	KEY("line_rate_gbps", CONF_UINT, line_rate_gbps, 0, 1e6,
+	    "dashboard: a node's line rate in Gb/s (0: the sum of this node's links)"),
 	KEY("emf_address", CONF_STRING, emf_address, 0, 0,
 	    "CloudWatch agent EMF listener: udp://HOST:PORT or tcp://HOST:PORT"),
 	KEY("prom_dir", CONF_STRING, prom_dir, 0, 0,
@@ -98,9 +106,11 @@ int options_init(struct options *o)
 	o->cw_flush_timeout = 5.0;
 	o->cw_gzip_min = 10240;
 	o->emf_address = strdup("udp://127.0.0.1:25888");
+	o->dashboard_name = strdup("efa-monitor-jobs");
+	o->dashboard_scope = strdup("job");
 	o->prom_dir = strdup("/var/lib/prometheus/node-exporter");
 	if (!o->sysfs_root || !o->sinks || !o->cw_namespace || !o->cw_dimensions ||
-	    !o->emf_address || !o->prom_dir) {
+	    !o->emf_address || !o->prom_dir || !o->dashboard_name || !o->dashboard_scope) {
 		options_free(o);
 		errno = ENOMEM;
 		return -1;

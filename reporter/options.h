@@ -53,6 +53,12 @@ struct options {
 	double cw_flush_timeout; /* at stop, seconds to deliver what is left: 5 */
 	unsigned long cw_gzip_min; /* compress bodies of at least this many bytes: 10240 */
 
+	/* The dashboard command. */
+	char *dashboard_name;    /* "efa-monitor-jobs" */
+	char *dashboard_scope;   /* "job" (a JobId variable) or "node" (InstanceId) */
+	bool dashboard_put;      /* PutDashboard instead of printing the body */
+	unsigned long line_rate_gbps; /* per node; 0: this node's devices */
+
 	/* CloudWatch Embedded Metric Format sink ("emf"). */
 	char *emf_address;       /* "udp://127.0.0.1:25888" or "tcp://..." */
 

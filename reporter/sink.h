@@ -19,7 +19,7 @@ struct report {
 	const struct tracker *tracker;
 	const struct snapshot *snapshot;  /* the latest sample */
 	const struct options *options;
-	const char *instance_id;
+	const char *node_name;            /* Slurm node name, else the host name */
 	uint64_t real_ns;                 /* wall-clock time of the sample */
 };
 

@@ -138,7 +138,7 @@ static void _node_name(spank_t sp, char *buf, size_t len)
 
 static void _start_reporter(spank_t sp)
 {
-	char interval[32], log_path[4096], err[512];
+	char interval[32], flush[32], log_path[4096], err[512];
 	const char *argv[32];
 	size_t n = 0;
 	gid_t *gids = NULL;
@@ -160,8 +160,14 @@ static void _start_reporter(spank_t sp)
 	argv[n++] = _r.job_id;
 	argv[n++] = "--step-id";
 	argv[n++] = _r.step_id;
-	argv[n++] = "--instance-id";
+	argv[n++] = "--node-name";
 	argv[n++] = _r.node;
+	/* What a sink still holds at the end (CloudWatch's last batch) must be
+	 * out before the plugin stops waiting for the reporter. */
+	double stop = efam.cfg.stop_timeout;
+	snprintf(flush, sizeof(flush), "%g", stop > 2 ? stop - 1 : stop / 2);
+	argv[n++] = "--cw-flush-timeout";
+	argv[n++] = flush;
 	argv[n++] = "--sinks";
 	argv[n++] = efam.cfg.sinks;
 	argv[n++] = "--metrics-only";
