@@ -138,7 +138,7 @@ static void _node_name(spank_t sp, char *buf, size_t len)
 
 static void _start_reporter(spank_t sp)
 {
-	char interval[32], flush[32], log_path[4096], err[512];
+	char interval[32], flush[32], config[4096], log_path[4096], err[512];
 	const char *argv[32];
 	size_t n = 0;
 	gid_t *gids = NULL;
@@ -148,9 +148,12 @@ static void _start_reporter(spank_t sp)
 		 efam.opts.interval > 0 ? efam.opts.interval : efam.cfg.interval);
 	argv[n++] = efam.cfg.reporter;
 	argv[n++] = "run";
-	if (efam.cfg.reporter_config) {
+	/* %n in the path: one config per node (its InstanceId, say). */
+	if (efam.cfg.reporter_config &&
+	    spank_config_expand(efam.cfg.reporter_config, _r.node, _r.job_id, _r.step_id, config,
+				sizeof(config)) == 0) {
 		argv[n++] = "--config";
-		argv[n++] = efam.cfg.reporter_config;
+		argv[n++] = config;
 	}
 	argv[n++] = "--sysfs-root";
 	argv[n++] = _r.sysfs;

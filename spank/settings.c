@@ -21,7 +21,8 @@
 
 static const struct conf_key _keys[] = {
 	KEY("reporter", CONF_STRING, reporter, 0, 0, "path of the efa-monitor program"),
-	KEY("config", CONF_STRING, reporter_config, 0, 0, "the reporter's config file"),
+	KEY("config", CONF_STRING, reporter_config, 0, 0,
+	    "the reporter's config file (%n: node name, %j: job id, %s: step id)"),
 	KEY("default", CONF_BOOL, default_on, 0, 0, "monitor every job (on) or only when asked (off)"),
 	KEY("sysfs", CONF_STRING, sysfs, 0, 0, "sysfs root; %n is the node name"),
 	KEY("interval", CONF_SECONDS, interval, 0.01, 3600, "reporter interval"),
