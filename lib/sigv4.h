@@ -8,8 +8,16 @@
  * (canonical request, string to sign) are exposed so tests can compare them
  * with the official test suite and with botocore.
  *
- * Secrets: the secret key is only read; the derived signing key lives on
- * the stack and is wiped before returning.
+ * Secrets: the secret key is only read and never logged; its "AWS4"-prefixed
+ * copy and every key derived from it (derived afresh on each call) are
+ * wiped with OPENSSL_cleanse() before sigv4_sign() returns.
+ *
+ * Canonical forms (the details are at the top of sigv4.c): the path is
+ * normalised ("." and ".." resolved, repeated '/' collapsed) and each
+ * segment percent-encoded; query keys and values are decoded, re-encoded
+ * and sorted; header names are lower-cased, values trimmed with inner
+ * whitespace runs collapsed to one space, and repeated names joined with
+ * ',' in the order given. Thread-safe: no state is kept between calls.
  */
 #ifndef EFA_MONITOR_SIGV4_H
 #define EFA_MONITOR_SIGV4_H
@@ -44,10 +52,12 @@ struct sigv4_key {
 #define SIGV4_AMZ_DATE_LEN 17 /* "20150830T123600Z" */
 #define SIGV4_HEX_LEN 65      /* a hex SHA-256 */
 
-/* Format epoch seconds as an X-Amz-Date value. */
+/* Format epoch seconds (UTC) as an X-Amz-Date value. An epoch outside
+ * years 0000..9999 gives "" (which sigv4_sign() refuses with EINVAL). */
 void sigv4_amz_date(long long epoch, char out[SIGV4_AMZ_DATE_LEN]);
 
-/* Hex SHA-256 of 'len' bytes (the x-amz-content-sha256 / payload hash). */
+/* Hex SHA-256 of 'len' bytes (the x-amz-content-sha256 / payload hash);
+ * "" if 'data' is NULL with a length, or if OpenSSL fails. */
 void sigv4_sha256_hex(const void *data, size_t len, char out[SIGV4_HEX_LEN]);
 
 /*
@@ -56,7 +66,12 @@ void sigv4_sha256_hex(const void *data, size_t len, char out[SIGV4_HEX_LEN]);
  *   "AWS4-HMAC-SHA256 Credential=AK/DATE/REGION/SERVICE/aws4_request,
  *    SignedHeaders=a;b;c, Signature=HEX"
  * and, when not NULL, *canonical_request and *string_to_sign (malloc'ed).
- * Returns -1 with errno (EINVAL for a malformed date or request, ENOMEM).
+ * Returns -1 with errno: EINVAL for a malformed date, request (method not
+ * a token, path not starting with '/', a header name not a token or a NULL
+ * value, no host header) or key (access key, region or service empty or
+ * not [A-Za-z0-9._-], NULL secret), or NULL 'req', 'key' or
+ * 'authorization'; ENOMEM; EIO if OpenSSL fails. On failure nothing is
+ * allocated and no output is written.
  */
 int sigv4_sign(const struct sigv4_request *req, const struct sigv4_key *key,
 	       const char *amz_date, char **authorization,
