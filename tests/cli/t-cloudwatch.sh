@@ -149,7 +149,27 @@ assert_eq "$(rec 'sorted(set(d["Dimensions"]["InstanceId"] for x in r for d in x
 	"InstanceId and region come from instance metadata"
 assert_no_grep "fake-s3cr3t|fake-t0k3n|s3cr3t-key" "$WORK/h.err" "no secret or token in the log"
 
-# --- 9. configuration errors name the key ---------------------------------
+# --- 9. the dashboard: what dashboards/ holds, and PutDashboard -----------
+DASH="${srcdir:-.}/dashboards"
+mon dashboard --cw-region us-east-1 --line-rate-gbps 3200 >"$WORK/job.json" 2>"$WORK/dash.err"
+assert_eq "$(cmp -s "$WORK/job.json" "$DASH/cloudwatch-job.json" && echo same)" same "dashboards/cloudwatch-job.json is what 'efa-monitor dashboard' writes"
+mon dashboard --cw-region us-east-1 --line-rate-gbps 3200 --dashboard-scope node --dashboard-name efa-monitor-nodes >"$WORK/node.json"
+assert_eq "$(cmp -s "$WORK/node.json" "$DASH/cloudwatch-node.json" && echo same)" same "dashboards/cloudwatch-node.json too"
+assert_eq "$(json "$WORK/job.json" '[w["properties"]["title"] for w in j["widgets"]], j["variables"][0]["property"], j["widgets"][1]["properties"]["annotations"]["horizontal"][0]["value"]')" \
+	"['Network throughput (bytes/s per interface)', 'Bandwidth utilisation (Gb/s)', 'Packet rate (packets/s per interface)', 'Errors, discards and retransmits (per minute)', 'Current rates'] JobId 3200" \
+	"the seed's five widgets, a JobId variable, the line rate drawn"
+reset
+mon dashboard --cw-region us-east-1 --line-rate-gbps 3200 --dashboard-put --dashboard-name efa-test >"$WORK/put.out" 2>&1
+assert_eq "$?" 0 "dashboard --dashboard-put exits 0"
+assert_eq "$(rec '[(x["action"], x["status"], x["signature_ok"], x["dashboard"]["name"]) for x in r]')" \
+	"[('PutDashboard', 200, True, 'efa-test')]" "PutDashboard through the same signer"
+assert_eq "$(rec 'json.loads(r[0]["dashboard"]["body"]) == json.load(open(sys.argv[1].replace("rec.jsonl", "job.json")))')" True \
+	"the stored body is the printed one"
+mon dashboard --cw-region us-east-1 --dashboard-name "bad name" >/dev/null 2>"$WORK/dash.err"
+assert_eq "$?" 2 "a bad dashboard name is refused"
+assert_grep "dashboard_name = bad name: 1 to 255 of A-Z" "$WORK/dash.err" "naming the rule"
+
+# --- 10. configuration errors name the key ---------------------------------
 for bad in "--cw-dimensions InstanceId,Host" "--cw-storage-resolution 5" "--cw-namespace AWS/EC2"; do
 	# shellcheck disable=SC2086
 	"$EFA_MONITOR" run --sysfs-root "$WORK/sys" --samples 1 --sinks cloudwatch $bad >/dev/null 2>"$WORK/bad.err"
