@@ -6,7 +6,8 @@ set -euo pipefail
 PACKAGES=(
 	autoconf automake libtool pkg-config make gcc
 	libcurl4-openssl-dev libssl-dev libcjson-dev check zlib1g-dev
-	python3 procps iproute2
+	python3 python3-botocore procps iproute2 awscli
+	systemd logrotate
 	prometheus prometheus-node-exporter curl
 	libslurm-dev slurm-wlm slurmctld slurmd munge
 )
