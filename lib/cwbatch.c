@@ -293,13 +293,10 @@ static void _putq(struct buf *b, const char *s)
 	_put(b, "\"", 1);
 }
 
-/* The shortest of %.15g/%.17g that reads back as the same double. */
 static void _putnum(struct buf *b, double v)
 {
-	char s[40];
-	snprintf(s, sizeof(s), "%.15g", v);
-	if (strtod(s, NULL) != v)
-		snprintf(s, sizeof(s), "%.17g", v);
+	char s[CW_NUMBER_MAX];
+	cw_format_number(v, s);
 	_puts(b, s);
 }
 

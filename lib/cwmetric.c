@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cwmetric.h"
@@ -36,6 +37,13 @@ size_t cw_metric_count(void)
 const struct cw_metric_def *cw_metric(size_t i)
 {
 	return i < NMETRICS ? &_metrics[i] : NULL;
+}
+
+void cw_format_number(double v, char out[CW_NUMBER_MAX])
+{
+	snprintf(out, CW_NUMBER_MAX, "%.15g", v);
+	if (strtod(out, NULL) != v)
+		snprintf(out, CW_NUMBER_MAX, "%.17g", v);
 }
 
 static const struct {

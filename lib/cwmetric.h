@@ -57,6 +57,11 @@ struct cw_dimsets {
 	unsigned set[CW_DIMSETS_MAX];  /* OR of enum cw_dim */
 };
 
+/* A value as JSON text: the shorter of %.15g and %.17g that reads back as
+ * the same double (CloudWatch and EMF bodies). */
+#define CW_NUMBER_MAX 40
+void cw_format_number(double v, char out[CW_NUMBER_MAX]);
+
 /* Parse "A,B;C" (names as above, case-sensitive). Returns 0, or -1 with a
  * message naming the bad part and the allowed names. */
 int cw_dimsets_parse(const char *text, struct cw_dimsets *out, char *err, size_t errlen);

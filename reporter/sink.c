@@ -100,3 +100,15 @@ void sink_set_close(struct sink_set *set)
 	}
 	free(set);
 }
+
+void sink_aws_config(const struct options *o, struct cw_client_config *cc)
+{
+	if (!o->imds)
+		setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+	if (o->imds_endpoint)
+		setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", o->imds_endpoint, 1);
+	cc->endpoint = o->cw_endpoint;
+	cc->region = o->cw_region;
+	cc->profile = o->aws_profile;
+	cc->instance_id = o->instance_id ? o->instance_id : !o->imds ? o->node_name : NULL;
+}

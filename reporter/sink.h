@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "cwclient.h"
 #include "options.h"
 #include "tracker.h"
 
@@ -55,6 +56,16 @@ void sink_set_write(struct sink_set *set, const struct report *r);
 void sink_set_flush(struct sink_set *set);
 void sink_set_reopen(struct sink_set *set);
 void sink_set_close(struct sink_set *set);
+
+/*
+ * The AWS client settings of the options, shared by the cloudwatch and emf
+ * sinks so both name the instance alike: InstanceId is the configured
+ * one, else instance metadata's, or the Slurm node name when metadata is
+ * off (imds = no). The instance-metadata settings are exported to the
+ * credential chain, which reads the environment: a per-job reporter has
+ * none of its own, so the config speaks for it.
+ */
+void sink_aws_config(const struct options *o, struct cw_client_config *cc);
 
 extern const struct sink_ops sink_log_ops;
 extern const struct sink_ops sink_cloudwatch_ops;

@@ -123,8 +123,7 @@ static char *_dup(const char *s)
 
 /* --------------------------------------------------------------- queue -- */
 
-static void _drop_batch(struct cw_sink *c, struct cw_batch *b, unsigned long long *counter,
-			const char *why)
+static void _drop_batch(struct cw_batch *b, unsigned long long *counter, const char *why)
 {
 	size_t n = cw_batch_datums(b);
 	*counter += n;
@@ -137,7 +136,7 @@ static void _enqueue_locked(struct cw_sink *c, struct cw_batch *b)
 {
 	struct queued *q = calloc(1, sizeof(*q));
 	if (!q) {
-		_drop_batch(c, b, &c->st.dropped_queue, "out of memory");
+		_drop_batch(b, &c->st.dropped_queue, "out of memory");
 		return;
 	}
 	q->batch = b;
@@ -156,7 +155,7 @@ static void _enqueue_locked(struct cw_sink *c, struct cw_batch *b)
 		c->queued_memory -= cw_batch_memory(old->batch);
 		snprintf(why, sizeof(why), "the queue is full (%lu batches, %u MiB at most)",
 			 c->queue_max, CW_QUEUE_MEMORY >> 20);
-		_drop_batch(c, old->batch, &c->st.dropped_queue, why);
+		_drop_batch(old->batch, &c->st.dropped_queue, why);
 		free(old);
 	}
 	pthread_cond_signal(&c->wake);
@@ -297,7 +296,7 @@ static void _deliver(struct cw_sink *c, struct cw_batch *b)
 	if (!c->resolved) {
 		if (cw_client_resolve(c->client) < 0) {
 			pthread_mutex_lock(&c->lock);
-			_drop_batch(c, b, &c->st.dropped_failed, "no region or endpoint");
+			_drop_batch(b, &c->st.dropped_failed, "no region or endpoint");
 			pthread_mutex_unlock(&c->lock);
 			return;
 		}
@@ -345,7 +344,7 @@ static void *_sender(void *arg)
 	/* Whatever is left when stopping is dropped, said and counted. */
 	struct cw_batch *b;
 	while ((b = _dequeue_locked(c)))
-		_drop_batch(c, b, &c->st.dropped_stop, "not delivered before the stop deadline");
+		_drop_batch(b, &c->st.dropped_stop, "not delivered before the stop deadline");
 	pthread_cond_broadcast(&c->idle);
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
@@ -417,15 +416,8 @@ static int _open(struct sink *s, const struct options *o)
 		log_error("cloudwatch: out of memory");
 		goto fail;
 	}
-	/* The credential chain reads these; the config speaks for a daemon that
-	 * has no environment of its own (a per-job reporter's is empty). */
-	if (!o->imds)
-		setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-	if (o->imds_endpoint)
-		setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", o->imds_endpoint, 1);
-	/* Without instance metadata, the Slurm node name stands for the instance. */
-	struct cw_client_config cc = {o->cw_endpoint, o->cw_region, o->aws_profile,
-				      o->instance_id ? o->instance_id : !o->imds ? o->node_name : NULL};
+	struct cw_client_config cc;
+	sink_aws_config(o, &cc);
 	if (!(c->client = cw_client_create(&cc)))
 		goto fail;
 	if (pthread_create(&c->thread, NULL, _sender, c) != 0) {

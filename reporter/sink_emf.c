@@ -28,7 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "awscred.h"
+#include "cwclient.h"
 #include "cwmetric.h"
 #include "log.h"
 #include "sink.h"
@@ -206,10 +206,8 @@ static void _addq(struct text *t, const char *s)
 
 static void _addnum(struct text *t, double v)
 {
-	char s[40];
-	snprintf(s, sizeof(s), "%.15g", v);
-	if (strtod(s, NULL) != v)
-		snprintf(s, sizeof(s), "%.17g", v);
+	char s[CW_NUMBER_MAX];
+	cw_format_number(v, s);
 	_add(t, "%s", s);
 }
 
@@ -320,6 +318,13 @@ static int _write(struct sink *s, const struct report *r)
 	e->ngroups = 0;
 	cw_datums_each(r->tracker, &e->dims, _group_datum, e);
 	for (size_t i = 0; i < e->ngroups; i++) {
+		/* This runs on the sampling thread: after a failed send, the rest
+		 * of the interval is dropped rather than each document waiting
+		 * out its own timeout on a stuck agent. */
+		if (dropped && saved != EMSGSIZE) {
+			dropped++;
+			continue;
+		}
 		_document(&t, e, &e->groups[i], ts_ms);
 		if (t.full || _send_all(e, t.buf, t.len) < 0) {
 			saved = t.full ? EMSGSIZE : errno;
@@ -369,28 +374,15 @@ static char *_dup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-/* InstanceId: configured, else instance metadata, else the node name. */
+/* InstanceId as the PutMetricData sink resolves it (sink_aws_config). */
 static char *_instance(const struct options *o)
 {
-	if (o->instance_id)
-		return strdup(o->instance_id);
-	if (o->imds) {
-		if (o->imds_endpoint)
-			setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", o->imds_endpoint, 1);
-		struct aws_env_config ac = {o->cw_region, o->aws_profile, o->node_name};
-		struct aws_env *env = aws_env_create(&ac);
-		char *id = env ? _dup(aws_env_instance_id(env)) : NULL;
-		aws_env_destroy(env);
-		if (id)
-			return id;
-	}
-	if (o->node_name)
-		return strdup(o->node_name);
-	char host[256] = "";
-	if (gethostname(host, sizeof(host)) < 0 || !host[0])
-		snprintf(host, sizeof(host), "unknown");
-	host[sizeof(host) - 1] = '\0';
-	return strdup(host);
+	struct cw_client_config cc;
+	sink_aws_config(o, &cc);
+	struct cw_client *c = cw_client_create(&cc);
+	char *id = c ? _dup(cw_client_instance_id(c)) : NULL;
+	cw_client_destroy(c);
+	return id;
 }
 
 static int _open(struct sink *s, const struct options *o)
