@@ -22,7 +22,14 @@
 #
 # Everything lives under DIR:
 #   DIR/etc/slurm.conf, DIR/etc/plugstack.conf
-#   DIR/spool/ctld (StateSaveLocation), DIR/spool/n1..n3 (SlurmdSpoolDir)
+#   DIR/spool/ctld (StateSaveLocation)
+#   DIR/spool/nodes -> /tmp/efa-sd.XXXXXX: n1..n3 (SlurmdSpoolDir). slurmd
+#                   binds a Unix socket per step there (n1_<job>.<step>, the
+#                   batch step being 4294967291), and a socket path holds at
+#                   most 107 bytes: under a deep DIR (make distcheck's build
+#                   tree) the batch step's socket would not fit, and sbatch
+#                   jobs would hang. So the spool is a short directory of its
+#                   own, removed by stop.
 #   DIR/log/slurmctld.log, DIR/log/slurmd-nX.log (debug level), DIR/log/*.out
 #   DIR/run/*.pid, DIR/run/ports
 #   DIR/sys/n1..n3: simulated p4d EFA sysfs trees (tests/efasim), one per node,
@@ -187,7 +194,8 @@ _c_pick_ports() {
 }
 
 _c_write_conf() {
-	local dir=$1 base=$2 extra=${3:-} host cpus
+	local dir=$1 base=$2 extra=${3:-} host cpus nodespool
+	nodespool=$(_c_node_spool "$dir") || { _c_die "no slurmd spool linked from $dir/spool/nodes"; return 1; }
 	host=$(hostname -s 2>/dev/null) || host=
 	[ -n "$host" ] || host=${HOSTNAME%%.*}
 	cpus=$(nproc)
@@ -225,7 +233,7 @@ MinJobAge=5
 MailProg=/bin/true
 PlugStackConfig=$dir/etc/plugstack.conf
 StateSaveLocation=$dir/spool/ctld
-SlurmdSpoolDir=$dir/spool/%n
+SlurmdSpoolDir=$nodespool/%n
 SlurmctldPidFile=$dir/run/slurmctld.pid
 SlurmdPidFile=$dir/run/slurmd-%n.pid
 SlurmctldLogFile=$dir/log/slurmctld.log
@@ -241,6 +249,39 @@ EOF
 	chmod 644 "$dir/etc/slurm.conf"
 	echo "$base $((base + 1)) $((base + 2)) $((base + 3))" >"$dir/run/ports"
 }
+
+# The longest socket slurmd can bind in a node's spool: node name, a job id
+# of up to 10 digits, the batch step id (sun_path holds 107 bytes and a NUL).
+_c_longest_socket() { echo "$1/n3/n3_4294967295.4294967291"; }
+
+# _c_make_node_spool DIR: a short SlurmdSpoolDir (see the header), linked
+# from DIR/spool/nodes so that the logs and tests can find it.
+_c_make_node_spool() {
+	local dir=$1 spool longest n
+	spool=$(mktemp -d /tmp/efa-sd.XXXXXX) || { _c_die "cannot create a slurmd spool in /tmp"; return 1; }
+	longest=$(_c_longest_socket "$spool")
+	if [ ${#longest} -gt 107 ]; then
+		_c_die "slurmd spool $spool too deep for a Unix socket path (${#longest} > 107 bytes)"
+		rm -rf "$spool"
+		return 1
+	fi
+	for n in "${CLUSTER_NODES[@]}"; do mkdir -p "$spool/$n" || return 1; done
+	chmod 755 "$spool"
+	ln -s "$spool" "$dir/spool/nodes"
+}
+
+# _c_remove_node_spool DIR: remove what _c_make_node_spool made (only a
+# /tmp/efa-sd.* directory that DIR/spool/nodes points to).
+_c_remove_node_spool() {
+	local link="$1/spool/nodes" target
+	[ -L "$link" ] || return 0
+	target=$(readlink "$link")
+	case "$target" in /tmp/efa-sd.*) rm -rf -- "$target" ;; esac
+	rm -f -- "$link"
+}
+
+# The SlurmdSpoolDir of the cluster in DIR.
+_c_node_spool() { readlink "$1/spool/nodes"; }
 
 _c_logs() {
 	local dir=$1 f
@@ -448,9 +489,10 @@ cluster_start() {
 	mkdir -p "$dir" || return 1
 	for d in "${created[@]}"; do chmod 755 "$d"; done
 	chmod 755 "$dir"
+	_c_remove_node_spool "$dir"
 	rm -rf "$dir/spool" "$dir/run" "$dir/sys" "$dir/log"	# no stale state or log lines
 	mkdir -p "$dir/etc" "$dir/spool/ctld" "$dir/log" "$dir/run" "$dir/out" "$dir/sys" || return 1
-	for n in "${CLUSTER_NODES[@]}"; do mkdir -p "$dir/spool/$n"; done
+	_c_make_node_spool "$dir" || return 1
 	chmod 755 "$dir/etc" "$dir/spool" "$dir/log" "$dir/run" "$dir/sys"
 	chmod 1777 "$dir/out"
 	if [ -n "$plugstack" ]; then
@@ -534,6 +576,7 @@ cluster_stop() {
 	rm -f "$dir/run/slurmctld.pid" "$dir"/run/slurmd-*.pid 2>/dev/null
 	left="$left $(_c_daemons "$dir")"
 	[ -z "$(echo $left)" ] || { _c_die "processes of $dir survive SIGKILL: $(echo $left)"; return 1; }
+	_c_remove_node_spool "$dir"
 	return 0
 }
 

@@ -12,7 +12,12 @@ CLUSTER=$HERE/cluster.sh
 
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP smoke.sh needs root"; exit 77; }
 
-WORK=$(mktemp -d "${TEST_TMPDIR:-/tmp}/efa-slurm-smoke.XXXXXX") || exit 1
+TOP=$(mktemp -d "${TEST_TMPDIR:-/tmp}/efa-slurm-smoke.XXXXXX") || exit 1
+# A cluster directory deep enough that a socket under it could not hold the
+# batch step's name (as under make distcheck's build tree in CI, where
+# sbatch jobs hung): cluster.sh must keep slurmd's sockets out of it.
+WORK=$TOP/a-cluster-directory-deep-enough-that-no-slurmd-socket-path-below-it-would-fit
+chmod 755 "$TOP" && mkdir "$WORK" || exit 1
 checks=0
 stopped=
 failed=
@@ -37,7 +42,7 @@ cleanup() {
 		[ -n "$failed" ] && _c_logs "$WORK"
 		echo "# kept $WORK" >&2
 	else
-		rm -rf "$WORK"
+		rm -rf "$TOP"
 	fi
 }
 trap cleanup EXIT
@@ -119,6 +124,7 @@ out=$(job srun -N3 printenv SLURMD_NODENAME | sort)
 expect "$out" "$NODES" "srun -N3 after reconfigure"
 
 pids="$(cat "$WORK"/run/*.pid | tr '\n' ' ')"
+spool=$(readlink "$WORK/spool/nodes")
 read -r -a ports <"$WORK/run/ports"
 t=$(now)
 "$CLUSTER" stop "$WORK" </dev/null || fail "cluster.sh stop"
@@ -135,6 +141,9 @@ left=$(_c_leftovers "$WORK")
 left=$(ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/' | grep -F -- "$WORK/" | grep -v -e "smoke.sh" -e " awk " -e "grep -F" || true)
 [ -z "$left" ] || fail "processes naming $WORK left after stop: $left"
 ok "no slurmctld, slurmd, slurmstepd or task of this cluster remains"
+[ -n "$spool" ] && [ ! -e "$spool" ] && [ ! -e "$WORK/spool/nodes" ] ||
+	fail "slurmd spool '$spool' left after stop"
+ok "the slurmd spool $spool is removed"
 
 for p in "${ports[@]}"; do
 	! ss -Htln "( sport = :$p )" | grep -q . || fail "port $p still listening after stop"
