@@ -46,6 +46,7 @@
 
 /* report.h first: channel.h's deliver typedef names struct node_report
  * before its own forward declaration of it. */
+#include "hex.h"
 #include "report.h"
 #include "channel.h"
 
@@ -96,45 +97,11 @@ static void _msg(char *err, size_t errlen, const char *fmt, ...)
 
 /* ----------------------------------------------------------- keys -- */
 
-static void _hex(const unsigned char *raw, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[raw[i] >> 4];
-		out[2 * i + 1] = digits[raw[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int _xdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* 2n hex digits at 'hex' into 'raw'. Returns 0 or -1. */
-static int _unhex(const char *hex, unsigned char *raw, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		int hi = _xdigit(hex[2 * i]), lo = hi < 0 ? -1 : _xdigit(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		raw[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 /* Exactly CHANNEL_KEY_BYTES * 2 hex digits. Wipe 'raw' after use. */
 static int _key_decode(const char *key_hex, unsigned char raw[CHANNEL_KEY_BYTES])
 {
 	if (!key_hex || strnlen(key_hex, CHANNEL_KEY_HEX) != CHANNEL_KEY_HEX - 1 ||
-	    _unhex(key_hex, raw, CHANNEL_KEY_BYTES) < 0) {
+	    hex_decode(key_hex, raw, CHANNEL_KEY_BYTES) < 0) {
 		OPENSSL_cleanse(raw, CHANNEL_KEY_BYTES);
 		return -1;
 	}
@@ -162,7 +129,7 @@ int channel_key_generate(char hex[CHANNEL_KEY_HEX])
 		}
 		got += (size_t)n;
 	}
-	_hex(raw, sizeof(raw), hex);
+	hex_encode(raw, sizeof(raw), hex);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return 0;
 }
@@ -207,7 +174,7 @@ char *channel_frame(const char *key_hex, const char *payload, size_t len, size_t
 		return NULL;
 	}
 	OPENSSL_cleanse(key, sizeof(key));
-	_hex(mac, sizeof(mac), machex);
+	hex_encode(mac, sizeof(mac), machex);
 	hlen = snprintf(header, sizeof(header), CHANNEL_MAGIC "%s %zu\n", machex, len);
 	msg = malloc((size_t)hlen + len + 1);
 	if (!msg)
@@ -239,7 +206,7 @@ int channel_verify(const char *key_hex, const char *msg, size_t len, size_t *pay
 		_msg(err, errlen, "truncated header");
 		goto fail;
 	}
-	if (_unhex(msg + p, got, sizeof(got)) < 0) {
+	if (hex_decode(msg + p, got, sizeof(got)) < 0) {
 		_msg(err, errlen, "malformed header: the signature is not %d hex digits",
 		     CHANNEL_MAC_HEX);
 		goto fail;

@@ -40,6 +40,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "hex.h"
 #include "sigv4.h"
 
 #define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
@@ -48,7 +49,6 @@
 /* "YYYYMMDD", the date part of an X-Amz-Date. */
 #define DATE8_LEN 8
 
-static const char _hexdigits_lower[] = "0123456789abcdef";
 static const char _hexdigits_upper[] = "0123456789ABCDEF";
 
 /* ------------------------------------------------------ string buffer -- */
@@ -153,17 +153,6 @@ static char _lower(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
-static int _hexval(char c)
-{
-	if (_is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool _is_token(const char *s)
 {
 	if (!s || !*s)
@@ -187,15 +176,6 @@ static bool _is_scope_part(const char *s)
 
 /* ------------------------------------------------------------- hashing -- */
 
-static void _hex(const unsigned char *in, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = _hexdigits_lower[in[i] >> 4];
-		out[2 * i + 1] = _hexdigits_lower[in[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
-
 static int _sha256_hex(const void *data, size_t len, char out[SIGV4_HEX_LEN])
 {
 	unsigned char md[SHA256_BYTES];
@@ -206,7 +186,7 @@ static int _sha256_hex(const void *data, size_t len, char out[SIGV4_HEX_LEN])
 	if (!EVP_Digest(data ? data : "", len, md, &mdlen, EVP_sha256(), NULL) ||
 	    mdlen != SHA256_BYTES)
 		return -1;
-	_hex(md, sizeof(md), out);
+	hex_encode(md, sizeof(md), out);
 	return 0;
 }
 
@@ -323,9 +303,9 @@ static void _sb_add_encoded(struct sbuf *b, const char *p, size_t n, bool decode
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 
-		if (decode && c == '%' && n - i > 2 && _hexval(p[i + 1]) >= 0 &&
-		    _hexval(p[i + 2]) >= 0) {
-			c = (unsigned char)(_hexval(p[i + 1]) * 16 + _hexval(p[i + 2]));
+		if (decode && c == '%' && n - i > 2 && hex_digit(p[i + 1]) >= 0 &&
+		    hex_digit(p[i + 2]) >= 0) {
+			c = (unsigned char)(hex_digit(p[i + 1]) * 16 + hex_digit(p[i + 2]));
 			i += 2;
 		}
 		if (_is_unreserved((char)c)) {
@@ -649,7 +629,7 @@ int sigv4_sign(const struct sigv4_request *req, const struct sigv4_key *key, con
 		goto out;
 	}
 	OPENSSL_cleanse(ksigning, sizeof(ksigning));
-	_hex(mac, sizeof(mac), sig);
+	hex_encode(mac, sizeof(mac), sig);
 
 	_sb_adds(&auth, SIGV4_ALGORITHM " Credential=");
 	_sb_adds(&auth, key->access_key);

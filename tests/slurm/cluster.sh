@@ -250,24 +250,16 @@ EOF
 	echo "$base $((base + 1)) $((base + 2)) $((base + 3))" >"$dir/run/ports"
 }
 
-# The longest socket slurmd can bind in a node's spool: node name, a job id
-# of up to 10 digits, the batch step id (sun_path holds 107 bytes and a NUL).
-_c_longest_socket() { echo "$1/n3/n3_4294967295.4294967291"; }
-
 # _c_make_node_spool DIR: a short SlurmdSpoolDir (see the header), linked
-# from DIR/spool/nodes so that the logs and tests can find it.
+# from DIR/spool/nodes so that the logs, the tests and stop can find it.
+# Its longest socket, /tmp/efa-sd.XXXXXX/n3/n3_4294967295.4294967291, is
+# 43 bytes.
 _c_make_node_spool() {
-	local dir=$1 spool longest n
+	local dir=$1 spool n
 	spool=$(mktemp -d /tmp/efa-sd.XXXXXX) || { _c_die "cannot create a slurmd spool in /tmp"; return 1; }
-	longest=$(_c_longest_socket "$spool")
-	if [ ${#longest} -gt 107 ]; then
-		_c_die "slurmd spool $spool too deep for a Unix socket path (${#longest} > 107 bytes)"
-		rm -rf "$spool"
-		return 1
-	fi
-	for n in "${CLUSTER_NODES[@]}"; do mkdir -p "$spool/$n" || return 1; done
 	chmod 755 "$spool"
-	ln -s "$spool" "$dir/spool/nodes"
+	ln -s "$spool" "$dir/spool/nodes" || { rm -rf "$spool"; return 1; }
+	for n in "${CLUSTER_NODES[@]}"; do mkdir "$spool/$n" || return 1; done
 }
 
 # _c_remove_node_spool DIR: remove what _c_make_node_spool made (only a
