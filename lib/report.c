@@ -288,6 +288,7 @@ char *node_report_to_json(const struct node_report *r)
 	ok = cJSON_AddStringToObject(root, "node", r->node) &&
 	     cJSON_AddStringToObject(root, "job_id", r->job_id) &&
 	     cJSON_AddStringToObject(root, "step_id", r->step_id) &&
+	     (!r->step_nodes[0] || cJSON_AddStringToObject(root, "step_nodes", r->step_nodes)) &&
 	     cJSON_AddStringToObject(root, "status", node_status_name(r->status)) &&
 	     cJSON_AddStringToObject(root, "status_msg", r->status_msg) &&
 	     _add_u64(root, "start_ns", r->start_ns) && _add_u64(root, "end_ns", r->end_ns) &&
@@ -599,6 +600,9 @@ struct node_report *node_report_from_json(const char *text, size_t len, char *er
 	    _get_str(&p, root, "", "step_id", r->step_id, sizeof(r->step_id), _STR_ID) < 0 ||
 	    _get_str(&p, root, "", "status", status, sizeof(status), _STR_NAME) < 0)
 		goto fail;
+	if (cJSON_HasObjectItem(root, "step_nodes") &&
+	    _get_str(&p, root, "", "step_nodes", r->step_nodes, sizeof(r->step_nodes), _STR_ID) < 0)
+		goto fail;
 	r->status = NODE_STATUS_COUNT;
 	for (int s = 0; s < NODE_STATUS_COUNT; s++)
 		if (strcmp(status, _status_names[s]) == 0)
@@ -680,6 +684,8 @@ struct step_summary {
 	size_t nreports, cap_reports;
 	char **expected;
 	size_t nexpected, cap_expected;
+	size_t expected_count;   /* nodes expected in all, named or not */
+	char missing_why[96];
 };
 
 struct step_summary *step_summary_create(const char *job_id, const char *step_id, bool job_level)
@@ -757,6 +763,24 @@ int step_summary_add(struct step_summary *s, struct node_report *r)
 	s->reports = v;
 	s->reports[s->nreports++] = r;
 	return 0;
+}
+
+void step_summary_expect_count(struct step_summary *s, size_t n)
+{
+	if (s)
+		s->expected_count = n;
+}
+
+void step_summary_set_missing_reason(struct step_summary *s, const char *why)
+{
+	if (s)
+		snprintf(s->missing_why, sizeof(s->missing_why), "%s", why ? why : "");
+}
+
+/* Expected nodes never named: neither reported nor expected by name. */
+static size_t _unnamed_missing(const struct step_summary *s, size_t known)
+{
+	return s->expected_count > known ? s->expected_count - known : 0;
 }
 
 int step_summary_expect(struct step_summary *s, const char *node)
@@ -1110,7 +1134,12 @@ void step_summary_print(const struct step_summary *s, FILE *out, const char *pre
 	else
 		snprintf(head, sizeof(head), "job %s step %s", s->job_id, s->step_id);
 
-	if (!w.ok) {
+	size_t unnamed = _unnamed_missing(s, w.nnodes);
+	const char *why = s->missing_why[0] ? s->missing_why : "no report";
+	if (!w.ok && s->expected_count) {
+		fprintf(out, "%s%s: no node reported counters (%zu node%s expected)\n", p, head,
+			s->expected_count, s->expected_count == 1 ? "" : "s");
+	} else if (!w.ok) {
 		fprintf(out, "%s%s: no node reported counters\n", p, head);
 	} else {
 		fprintf(out, "%s%s: %zu node%s, %zu interface%s, %.2f s%s\n", p, head, w.ok,
@@ -1169,7 +1198,7 @@ void step_summary_print(const struct step_summary *s, FILE *out, const char *pre
 		case NODE_OK:
 			break;
 		case NODE_MISSING:
-			fprintf(out, "%s  node %s: missing (no report)\n", p, v->name);
+			fprintf(out, "%s  node %s: missing (%s)\n", p, v->name, why);
 			break;
 		case NODE_NO_DEVICES:
 			fprintf(out, "%s  node %s: no EFA or InfiniBand device (%s)\n", p, v->name,
@@ -1181,6 +1210,10 @@ void step_summary_print(const struct step_summary *s, FILE *out, const char *pre
 			break;
 		}
 	}
+	if (unnamed)
+		fprintf(out, "%s  %zu %snode%s missing (%s; names unknown: no node of the step "
+			     "reported them)\n",
+			p, unnamed, w.nnodes ? "more " : "", unnamed == 1 ? "" : "s", why);
 	for (size_t i = 0; i < w.nnodes; i++) {
 		const struct _node_view *v = &w.nodes[i];
 		if (v->status == NODE_OK && v->stream_interrupted)
@@ -1313,6 +1346,9 @@ char *step_summary_to_json(const struct step_summary *s)
 			goto fail;
 		}
 	}
+	if (!cJSON_AddNumberToObject(root, "missing_unnamed",
+				     (double)_unnamed_missing(s, w.nnodes)))
+		goto fail;
 	if (!(arr = cJSON_AddArrayToObject(root, "nodes_detail")))
 		goto fail;
 	for (size_t i = 0; i < w.nnodes; i++)

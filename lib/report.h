@@ -21,6 +21,7 @@
 
 #define REPORT_NAME_MAX 64
 #define REPORT_MSG_MAX 256
+#define REPORT_NODELIST_MAX 1024
 
 enum node_status {
 	NODE_OK = 0,          /* counters read at start and end */
@@ -49,6 +50,12 @@ struct node_report {
 	char node[REPORT_NAME_MAX];       /* Slurm node name */
 	char job_id[32];
 	char step_id[32];
+	/* The step's nodes as a Slurm node list ("n[1-3]"), as the node saw
+	 * them; "" if unknown or longer than REPORT_NODELIST_MAX - 1. srun
+	 * cannot know a step's nodes inside an allocation (its environment
+	 * has the job's), so it learns them from the reports. Optional on the
+	 * wire. */
+	char step_nodes[REPORT_NODELIST_MAX];
 	enum node_status status;
 	char status_msg[REPORT_MSG_MAX];  /* why, when not NODE_OK */
 	uint64_t start_ns, end_ns;        /* CLOCK_REALTIME of the two snapshots */
@@ -103,6 +110,12 @@ void step_summary_destroy(struct step_summary *s);
 int step_summary_add(struct step_summary *s, struct node_report *r);
 /* Mark 'node' as expected; missing ones show in the summary. */
 int step_summary_expect(struct step_summary *s, const char *node);
+/* The number of nodes expected, when their names are not all known: the
+ * summary says how many more than the named ones never reported. */
+void step_summary_expect_count(struct step_summary *s, size_t n);
+/* Why a missing node is missing, for the summary ("no report within
+ * 10 s"); default "no report". */
+void step_summary_set_missing_reason(struct step_summary *s, const char *why);
 
 /* Write the human summary (several lines, each starting with 'prefix'). */
 void step_summary_print(const struct step_summary *s, FILE *out, const char *prefix);

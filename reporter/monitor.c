@@ -1,17 +1,25 @@
 /*
  * monitor.c - see monitor.h.
  *
- * Signals are blocked and taken synchronously with sigtimedwait(), so the
+ * Signals are blocked and taken synchronously through a signalfd, so the
  * loop has one place where it waits and no async handler can interrupt a
  * sample or a sink half-way.
+ *
+ * A per-job reporter (--report-fd) also watches its report pipe while it
+ * waits: slurmstepd holds the read end, so the pipe breaks (POLLERR) the
+ * moment slurmstepd dies, however it dies. The reporter then stops at
+ * once: nothing of ours outlives its step. (PR_SET_PDEATHSIG would fire
+ * when the forking *thread* of slurmstepd ends, not the process.)
  */
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,21 +37,38 @@ static uint64_t _mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Wait until 'deadline' (monotonic ns) or a signal; returns the signal
- * number, or 0 when the deadline passed. */
-static int _wait(const sigset_t *set, uint64_t deadline)
+/* What ended a wait. */
+#define WAIT_DEADLINE 0
+#define WAIT_PARENT_GONE (-1)
+
+/*
+ * Wait until 'deadline' (monotonic ns), a signal on 'sigfd', or, when
+ * 'report_fd' >= 0, the report pipe breaking. Returns the signal number,
+ * WAIT_DEADLINE or WAIT_PARENT_GONE.
+ */
+static int _wait(int sigfd, int report_fd, uint64_t deadline)
 {
 	for (;;) {
 		uint64_t now = _mono_ns();
 		if (now >= deadline)
-			return 0;
-		uint64_t left = deadline - now;
-		struct timespec ts = {(time_t)(left / 1000000000ull), (long)(left % 1000000000ull)};
-		int sig = sigtimedwait(set, NULL, &ts);
-		if (sig > 0)
-			return sig;
-		if (errno != EAGAIN && errno != EINTR)
-			return 0;
+			return WAIT_DEADLINE;
+		uint64_t left_ms = (deadline - now + 999999) / 1000000;
+		struct pollfd pfd[2] = {
+		    {.fd = sigfd, .events = POLLIN},
+		    {.fd = report_fd, .events = 0}, /* only POLLERR/POLLHUP */
+		};
+		int rc = poll(pfd, report_fd >= 0 ? 2 : 1, left_ms > 60000 ? 60000 : (int)left_ms);
+		if (rc < 0 && errno != EINTR)
+			return WAIT_DEADLINE;
+		if (rc <= 0)
+			continue;
+		if (report_fd >= 0 && (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL)))
+			return WAIT_PARENT_GONE;
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				return (int)si.ssi_signo;
+		}
 	}
 }
 
@@ -136,7 +161,8 @@ int monitor_run(const struct options *o)
 	unsigned long full_every = o->full_read_interval > o->interval ?
 					   (unsigned long)(o->full_read_interval / o->interval + 0.5) : 1;
 	uint64_t overruns = 0;
-	int status = 1;
+	int status = 1, sigfd = -1;
+	int report_fd = o->report_fd ? (int)o->report_fd : -1;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -144,6 +170,11 @@ int monitor_run(const struct options *o)
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	signal(SIGPIPE, SIG_IGN);
+	sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sigfd < 0) {
+		log_error("signalfd: %s", strerror(errno));
+		goto out;
+	}
 
 	_node_name(o, node, sizeof(node));
 	fabric = fabric_create_flags(o->sysfs_root, o->metrics_only ? FABRIC_METRICS_ONLY : 0);
@@ -187,7 +218,7 @@ int monitor_run(const struct options *o)
 				 (unsigned long long)missed);
 		}
 		int sig;
-		while ((sig = _wait(&set, next)) == SIGHUP) {
+		while ((sig = _wait(sigfd, report_fd, next)) == SIGHUP) {
 			if (o->log_file && log_open_file(o->log_file) < 0)
 				log_error("cannot reopen %s: %s", o->log_file, strerror(errno));
 			sink_set_reopen(sinks);
@@ -202,10 +233,17 @@ int monitor_run(const struct options *o)
 			log_info("stopping on signal %d after %lu intervals", sig, done);
 			break;
 		}
+		if (sig == WAIT_PARENT_GONE) {
+			log_error("slurmstepd is gone (the report pipe broke): stopping after %lu "
+				  "intervals",
+				  done);
+			report_fd = -1; /* nobody reads it */
+			break;
+		}
 	}
 	status = 0;
-	if (o->report_fd)
-		_write_final_report((int)o->report_fd, tracker, o, node);
+	if (report_fd >= 0)
+		_write_final_report(report_fd, tracker, o, node);
 out:
 	if (sinks) {
 		sink_set_flush(sinks);
@@ -216,6 +254,8 @@ out:
 	tracker_destroy(tracker);
 	snapshot_destroy(snap);
 	fabric_destroy(fabric);
+	if (sigfd >= 0)
+		close(sigfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return status;
 }

@@ -9,11 +9,17 @@
  * normally queued in the listen backlog already; srun drains them, waiting
  * at most collect_timeout for late nodes, and names the ones that never
  * reported.
+ *
+ * Which nodes to expect: srun knows how many (S_JOB_NNODES) but, inside
+ * an allocation, not which (its SLURM_NODELIST is the job's). Every
+ * node's report carries the step's node list as that node saw it, so one
+ * report is enough to name the others; with none, srun's own list is used
+ * when its size matches, else the summary gives the count alone.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <stdbool.h>
 #include <slurm/spank.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +32,7 @@
 #include "hostlist.h"
 #include "log.h"
 #include "report.h"
+#include "spawn.h"
 
 static struct {
 	struct channel_listener *listener;
@@ -33,7 +40,9 @@ static struct {
 	char job_id[32];
 	char step_id[32];
 	uint32_t nnodes;
-	char *nodelist;          /* the step's nodes, if srun knows them */
+	char *nodelist;          /* srun's SLURM_NODELIST: the step's, or the job's */
+	char step_nodes[REPORT_NODELIST_MAX]; /* from the first report that has them */
+	bool het;                /* a heterogeneous job: several component jobs */
 	struct step_summary *summary;
 	unsigned rejected;
 } _local;
@@ -46,22 +55,57 @@ static void _clear(void)
 	memset(&_local, 0, sizeof(_local));
 }
 
-int efam_local_user_init(spank_t sp)
+/* A number from srun's environment, 0 if absent or malformed. */
+static unsigned long _env_ulong(const char *name)
 {
-	uint32_t job = 0, step = 0, nnodes = 0;
-	uint16_t port = 0;
-	char addr[300], nodes[8192];
+	const char *v = getenv(name);
+	char *end;
+	unsigned long n;
 
-	if (spank_get_item(sp, S_JOB_ID, &job) != ESPANK_SUCCESS ||
-	    spank_get_item(sp, S_JOB_STEPID, &step) != ESPANK_SUCCESS) {
-		slurm_error(EFAM_PREFIX "cannot get the job and step ids; this step is not monitored");
+	if (!v || !*v)
 		return 0;
-	}
-	spank_get_item(sp, S_JOB_NNODES, &nnodes);
-	snprintf(_local.job_id, sizeof(_local.job_id), "%u", job);
-	snprintf(_local.step_id, sizeof(_local.step_id), "%u", step);
-	_local.nnodes = nnodes;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	return errno || *end ? 0 : n;
+}
 
+/*
+ * srun A : B (a heterogeneous job) runs one step in each component job,
+ * and local_user_init sees only one of them (whichever launch thread
+ * came first): its job id and node count. The nodes of every component
+ * share this srun's channel and key, so take reports of any job id (the
+ * key still proves them ours), expect the nodes of all components, and
+ * name the summary after the job's first component.
+ */
+static void _heterogeneous(void)
+{
+	unsigned long total = _env_ulong("SLURM_NNODES");
+	const char *lead = getenv("SLURM_JOB_ID_HET_GROUP_0");
+
+	if (_env_ulong("SLURM_HET_SIZE") < 2)
+		return;
+	_local.het = true;
+	if (!lead)
+		lead = getenv("SLURM_JOB_ID_PACK_GROUP_0");
+	if (lead && *lead && strspn(lead, "0123456789") == strlen(lead) &&
+	    strlen(lead) < sizeof(_local.job_id))
+		snprintf(_local.job_id, sizeof(_local.job_id), "%s", lead);
+	if (total > _local.nnodes && total <= UINT32_MAX)
+		_local.nnodes = (uint32_t)total;
+}
+
+/*
+ * Open the channel as soon as the options are known, before srun builds
+ * the environment of each step component: srun A : B copies its own
+ * environment into every component then, but local_user_init runs for
+ * one of them only, after that copy.
+ */
+int efam_local_init_post_opt(spank_t sp)
+{
+	uint16_t port = 0;
+	char addr[300];
+
+	(void)sp;
 	_local.listener = channel_listen(NULL, &port);
 	if (!_local.listener) {
 		slurm_error(EFAM_PREFIX "cannot listen for node reports: %s; no summary for this step",
@@ -75,16 +119,41 @@ int efam_local_user_init(spank_t sp)
 		_clear();
 		return 0;
 	}
-	efam_channel_address(port, addr, sizeof(addr));
+	if (efam_channel_address(port, addr, sizeof(addr)) < 0) {
+		slurm_error(EFAM_PREFIX "cannot find a numeric address for this host (set "
+				       "channel_host in plugstack.conf); no summary for this step");
+		_clear();
+		return 0;
+	}
 	/* spank_setenv() is refused in srun; srun passes its own environment
 	 * to the step, so a plain setenv() reaches the nodes. */
 	if (setenv(EFAM_ENV_CHANNEL, addr, 1) < 0 || setenv(EFAM_ENV_KEY, _local.key, 1) < 0) {
 		slurm_error(EFAM_PREFIX "cannot pass the report channel to the step; no summary");
 		_clear();
+	}
+	return 0;
+}
+
+int efam_local_user_init(spank_t sp)
+{
+	uint32_t job = 0, step = 0, nnodes = 0;
+
+	if (!_local.listener)
+		return 0;
+	if (spank_get_item(sp, S_JOB_ID, &job) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_STEPID, &step) != ESPANK_SUCCESS) {
+		slurm_error(EFAM_PREFIX "cannot get the job and step ids; this step is not monitored");
+		_clear();
 		return 0;
 	}
-	if (spank_getenv(sp, "SLURM_STEP_NODELIST", nodes, sizeof(nodes)) == ESPANK_SUCCESS ||
-	    spank_getenv(sp, "SLURM_JOB_NODELIST", nodes, sizeof(nodes)) == ESPANK_SUCCESS)
+	spank_get_item(sp, S_JOB_NNODES, &nnodes);
+	snprintf(_local.job_id, sizeof(_local.job_id), "%u", job);
+	snprintf(_local.step_id, sizeof(_local.step_id), "%u", step);
+	_local.nnodes = nnodes;
+	_heterogeneous();
+	/* spank_getenv() is refused in srun: read srun's own environment. */
+	const char *nodes = getenv("SLURM_NODELIST");
+	if (nodes && *nodes && !_local.het) /* a het job's is one component's */
 		_local.nodelist = strdup(nodes);
 	_local.summary = step_summary_create(_local.job_id, _local.step_id, false);
 	if (!_local.summary) {
@@ -97,6 +166,8 @@ int efam_local_user_init(spank_t sp)
 static void _deliver(struct node_report *r, void *arg)
 {
 	(void)arg;
+	if (!_local.step_nodes[0] && r->step_nodes[0])
+		snprintf(_local.step_nodes, sizeof(_local.step_nodes), "%s", r->step_nodes);
 	if (step_summary_add(_local.summary, r) < 0) {
 		slurm_info(EFAM_PREFIX "ignored a second report from node %s", r->node);
 		node_report_destroy(r);
@@ -110,38 +181,60 @@ static void _reject(const char *why, void *arg)
 	slurm_error(EFAM_PREFIX "rejected a node report %s", why);
 }
 
-static void _expect_nodes(void)
+/* Expect the nodes of 'list' if it names exactly the step's node count.
+ * Returns true if it did. */
+static bool _expect_list(const char *list)
 {
 	char **names = NULL;
 	size_t n = 0;
+	bool used = false;
 
-	if (!_local.nodelist || hostlist_expand(_local.nodelist, &names, &n) < 0)
-		return;
-	/* The step may use fewer nodes than the job: only expect them all
-	 * when the counts agree. */
-	if (!_local.nnodes || n == _local.nnodes)
+	if (!list || !*list || hostlist_expand(list, &names, &n) < 0)
+		return false;
+	if (!_local.nnodes || n == _local.nnodes) {
 		for (size_t i = 0; i < n; i++)
 			step_summary_expect(_local.summary, names[i]);
+		used = true;
+	}
 	hostlist_free(names, n);
+	return used;
+}
+
+static void _expect_nodes(void)
+{
+	char why[64];
+
+	snprintf(why, sizeof(why), "no report within %g s", efam.cfg.collect_timeout);
+	step_summary_set_missing_reason(_local.summary, why);
+	step_summary_expect_count(_local.summary, _local.nnodes);
+	if (!_expect_list(_local.step_nodes))
+		_expect_list(_local.nodelist);
 }
 
 static void _write_json(void)
 {
+	char path[8192], err[512];
 	char *text = step_summary_to_json(_local.summary);
-	int fd;
+	char *line = NULL;
 
-	if (!text) {
-		slurm_error(EFAM_PREFIX "cannot write %s: out of memory", efam.opts.json);
+	if (user_opts_json_path(&efam.opts, _local.job_id, _local.step_id, efam.opts.from_env,
+				path, sizeof(path)) < 0) {
+		slurm_error(EFAM_PREFIX "cannot write the summary: the json= path is too long");
+		free(text);
 		return;
 	}
-	/* srun runs as the job user: the file is the user's own. */
-	fd = open(efam.opts.json, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
-	    write(fd, "\n", 1) != 1)
-		slurm_error(EFAM_PREFIX "cannot write the summary to %s: %s", efam.opts.json,
-			    strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	if (!text || asprintf(&line, "%s\n", text) < 0) {
+		slurm_error(EFAM_PREFIX "cannot write %s: out of memory", path);
+		free(text);
+		return;
+	}
+	/* srun runs as the job user: the file is the user's own. The write
+	 * happens in a child bounded in time, so a FIFO or a hung file system
+	 * cannot hold srun. */
+	if (spawn_write_file(NULL, path, line, (int)(efam.cfg.send_timeout * 1000), err,
+			     sizeof(err)) < 0)
+		slurm_error(EFAM_PREFIX "cannot write the summary to %s: %s", path, err);
+	free(line);
 	free(text);
 }
 
@@ -152,7 +245,8 @@ int efam_local_exit(spank_t sp)
 		return 0;
 	size_t expected = _local.nnodes ? _local.nnodes : 1;
 	uint64_t deadline = channel_now_ms() + (uint64_t)(efam.cfg.collect_timeout * 1000);
-	channel_collect(_local.listener, _local.key, _local.job_id, _local.step_id, expected,
+	channel_collect(_local.listener, _local.key, _local.het ? NULL : _local.job_id,
+			_local.step_id, expected,
 			deadline, _deliver, _reject, NULL);
 	_expect_nodes();
 	step_summary_print(_local.summary, stderr, EFAM_PREFIX);

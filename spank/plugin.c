@@ -11,8 +11,11 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <slurm/spank.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,16 +33,48 @@ bool efam_enabled(void)
 	return efam.opts.given ? !efam.opts.off : efam.cfg.default_on;
 }
 
-void efam_channel_address(uint16_t port, char *buf, size_t len)
+int efam_channel_address(uint16_t port, char *buf, size_t len)
 {
-	char host[256];
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res = NULL;
+	char host[256], numeric[INET_ADDRSTRLEN];
+	struct in_addr a;
 
 	if (efam.cfg.channel_host)
 		snprintf(host, sizeof(host), "%s", efam.cfg.channel_host);
 	else if (gethostname(host, sizeof(host)) < 0)
-		snprintf(host, sizeof(host), "127.0.0.1");
+		return -1;
 	host[sizeof(host) - 1] = '\0';
-	snprintf(buf, len, "%s:%u", host, port);
+	if (inet_pton(AF_INET, host, &a) == 1) {
+		snprintf(buf, len, "%s:%u", host, port);
+		return 0;
+	}
+	/* The listener is IPv4; the nodes get a numeric address, so no
+	 * slurmstepd ever resolves a name the job handed it. */
+	if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
+		return -1;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)res->ai_addr;
+	inet_ntop(AF_INET, &sin->sin_addr, numeric, sizeof(numeric));
+	freeaddrinfo(res);
+	snprintf(buf, len, "%s:%u", numeric, port);
+	return 0;
+}
+
+bool efam_channel_is_numeric(const char *address)
+{
+	char host[INET_ADDRSTRLEN];
+	const char *colon = address ? strrchr(address, ':') : NULL;
+	struct in_addr a;
+	size_t n;
+
+	if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return false;
+	n = (size_t)(colon - address);
+	if (n == 0 || n >= sizeof(host))
+		return false;
+	memcpy(host, address, n);
+	host[n] = '\0';
+	return inet_pton(AF_INET, host, &a) == 1;
 }
 
 /* lib/ messages go through Slurm: errors reach the user (srun's stderr,
@@ -63,12 +98,19 @@ static void _slurm_log(enum log_level level, const char *msg, void *arg)
 static int _option_cb(int val, const char *optarg, int remote)
 {
 	char err[512];
+	/* Slurm hands an option inherited from the job to srun straight
+	 * from getenv() (spank_process_env_options, 22.05 to 26.05), a
+	 * command-line one from argv. */
+	const char *env = remote ? NULL : getenv(EFAM_ENV_OPTION);
+	bool from_env = env && optarg == env;
+
 	(void)val;
 	if (user_opts_parse(&efam.opts, optarg, err, sizeof(err)) < 0) {
 		slurm_error(EFAM_PREFIX "%s", err);
 		/* Refuse the job where the user can fix it; never fail a step. */
 		return remote ? 0 : -1;
 	}
+	efam.opts.from_env = from_env;
 	return 0;
 }
 
@@ -109,6 +151,16 @@ int slurm_spank_init(spank_t sp, int ac, char **av)
 	return 0;
 }
 
+int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
+{
+	(void)ac;
+	(void)av;
+	if (spank_context() != S_CTX_LOCAL || !efam_enabled())
+		return 0;
+	efam_local_init_post_opt(sp);
+	return 0;
+}
+
 int slurm_spank_local_user_init(spank_t sp, int ac, char **av)
 {
 	(void)ac;
@@ -119,11 +171,32 @@ int slurm_spank_local_user_init(spank_t sp, int ac, char **av)
 	return 0;
 }
 
+/*
+ * sbatch --export=NONE on Slurm 22.05 drops the variable that hands the
+ * option to the batch step (_SLURM_SPANK_OPTION_..., kept from 24.11 on by
+ * env_array_merge_slurm_spank), yet keeps the one meant for the job's
+ * sruns (SLURM_SPANK__...). Read that one when the option did not arrive.
+ */
+static void _option_from_job_env(spank_t sp)
+{
+	char val[4096 + 64], err[512];
+
+	if (efam.opts.given || spank_getenv(sp, EFAM_ENV_OPTION, val, sizeof(val)) != ESPANK_SUCCESS)
+		return;
+	if (user_opts_parse(&efam.opts, val, err, sizeof(err)) < 0)
+		slurm_error(EFAM_PREFIX "%s", err);
+	else
+		efam.opts.from_env = true;
+}
+
 int slurm_spank_user_init(spank_t sp, int ac, char **av)
 {
 	(void)ac;
 	(void)av;
-	if (spank_context() != S_CTX_REMOTE || !efam_enabled())
+	if (spank_context() != S_CTX_REMOTE)
+		return 0;
+	_option_from_job_env(sp);
+	if (!efam_enabled())
 		return 0;
 	efam_remote_user_init(sp);
 	return 0;

@@ -15,17 +15,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <slurm/spank.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,6 +47,9 @@ static struct {
 	uint32_t exited;
 	uid_t uid;
 	gid_t gid;
+	gid_t *gids;             /* Slurm's: valid for the step */
+	int ngids;
+	bool user_known;         /* uid and gid came from Slurm: else run nothing */
 	char sysfs[4096];
 	struct fabric *fabric;
 	struct snapshot *start;
@@ -66,6 +64,7 @@ static struct {
 	char job_key[CHANNEL_KEY_HEX];
 	struct channel_listener *job_listener; /* batch step only */
 	char submit_dir[4096];
+	char step_nodes[REPORT_NODELIST_MAX];
 } _r = {.reporter = REPORTER_PROC_INIT};
 
 /* Format a message into a fixed field, cut short if it must be: these
@@ -134,15 +133,36 @@ static void _node_name(spank_t sp, char *buf, size_t len)
 	buf[len - 1] = '\0';
 }
 
+/*
+ * Who the job runs as. Anything run for the job (the reporter, the JSON
+ * writer) runs as this user; if Slurm cannot say who that is, nothing
+ * runs: never fall back to root.
+ */
+static void _job_user(spank_t sp)
+{
+	_r.user_known = false;
+	if (spank_get_item(sp, S_JOB_UID, &_r.uid) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_GID, &_r.gid) != ESPANK_SUCCESS) {
+		slurm_error(EFAM_PREFIX "node %s: cannot read the job's uid and gid from Slurm: "
+				       "no reporter and no JSON for this step",
+			    _r.node);
+		return;
+	}
+	if (spank_get_item(sp, S_JOB_SUPPLEMENTARY_GIDS, &_r.gids, &_r.ngids) != ESPANK_SUCCESS ||
+	    _r.ngids < 0) {
+		_r.gids = NULL;
+		_r.ngids = 0;
+	}
+	_r.user_known = true;
+}
+
 /* ------------------------------------------------------------ reporter -- */
 
-static void _start_reporter(spank_t sp)
+static void _start_reporter(void)
 {
 	char interval[32], flush[32], config[4096], log_path[4096], err[512];
 	const char *argv[32];
 	size_t n = 0;
-	gid_t *gids = NULL;
-	int ngids = 0;
 
 	snprintf(interval, sizeof(interval), "%g",
 		 efam.opts.interval > 0 ? efam.opts.interval : efam.cfg.interval);
@@ -191,11 +211,7 @@ static void _start_reporter(spank_t sp)
 			     _r.job_id, _r.step_id, _r.node) < (int)sizeof(log_path))
 			log = log_path;
 	}
-	if (spank_get_item(sp, S_JOB_SUPPLEMENTARY_GIDS, &gids, &ngids) != ESPANK_SUCCESS) {
-		gids = NULL;
-		ngids = 0;
-	}
-	struct spawn_user user = {.uid = _r.uid, .gid = _r.gid, .gids = gids, .ngids = ngids};
+	struct spawn_user user = {.uid = _r.uid, .gid = _r.gid, .gids = _r.gids, .ngids = _r.ngids};
 	if (reporter_start(&_r.reporter, (char *const *)argv, envp, &user, log, err,
 			   sizeof(err)) < 0) {
 		_say(_r.stream_msg, sizeof(_r.stream_msg), "the reporter could not start: %s",
@@ -258,7 +274,13 @@ static void _open_job_channel(spank_t sp)
 		_r.job_listener = NULL;
 		return;
 	}
-	efam_channel_address(port, addr, sizeof(addr));
+	if (efam_channel_address(port, addr, sizeof(addr)) < 0) {
+		slurm_error(EFAM_PREFIX "cannot find a numeric address for this node (set "
+				       "channel_host in plugstack.conf): no job-level summary");
+		channel_listener_close(_r.job_listener);
+		_r.job_listener = NULL;
+		return;
+	}
 	if (spank_setenv(sp, EFAM_ENV_JOB_CHANNEL, addr, 1) != ESPANK_SUCCESS ||
 	    spank_setenv(sp, EFAM_ENV_JOB_KEY, _r.job_key, 1) != ESPANK_SUCCESS) {
 		slurm_error(EFAM_PREFIX "cannot pass the job channel to the batch script: "
@@ -288,9 +310,10 @@ int efam_remote_user_init(spank_t sp)
 		snprintf(_r.step_id, sizeof(_r.step_id), "%u", step);
 	spank_get_item(sp, S_JOB_LOCAL_TASK_COUNT, &tasks);
 	_r.local_tasks = tasks ? tasks : 1;
-	spank_get_item(sp, S_JOB_UID, &_r.uid);
-	spank_get_item(sp, S_JOB_GID, &_r.gid);
 	_node_name(sp, _r.node, sizeof(_r.node));
+	_job_user(sp);
+	_getenv(sp, _r.batch ? "SLURM_JOB_NODELIST" : "SLURM_STEP_NODELIST", _r.step_nodes,
+		sizeof(_r.step_nodes));
 	_getenv(sp, EFAM_ENV_CHANNEL, _r.channel, sizeof(_r.channel));
 	_getenv(sp, EFAM_ENV_KEY, _r.key, sizeof(_r.key));
 	_getenv(sp, EFAM_ENV_JOB_CHANNEL, _r.job_channel, sizeof(_r.job_channel));
@@ -330,7 +353,11 @@ int efam_remote_user_init(spank_t sp)
 		return 0;
 	}
 	double t1 = _now_ms_f();
-	_start_reporter(sp);
+	if (_r.user_known)
+		_start_reporter();
+	else
+		_say(_r.stream_msg, sizeof(_r.stream_msg),
+		     "no reporter: the job's uid and gid could not be read from Slurm");
 	slurm_debug(EFAM_PREFIX "node %s: scan %.2f ms, start snapshot %.2f ms (%zu counters; %.2f ms CPU), "
 			       "reporter spawn %.2f ms",
 		    _r.node, tc - t0, t1 - tc, _r.start->layout->ncounters, _cpu_ms_f() - c0,
@@ -350,6 +377,7 @@ static struct node_report *_node_report(void)
 	snprintf(r->node, sizeof(r->node), "%s", _r.node);
 	snprintf(r->job_id, sizeof(r->job_id), "%s", _r.job_id);
 	snprintf(r->step_id, sizeof(r->step_id), "%s", _r.step_id);
+	snprintf(r->step_nodes, sizeof(r->step_nodes), "%s", _r.step_nodes);
 	r->status = _r.status;
 	snprintf(r->status_msg, sizeof(r->status_msg), "%s", _r.status_msg);
 	if (_r.status == NODE_OK) {
@@ -378,6 +406,12 @@ static void _send(const char *channel, const char *key, const struct node_report
 	char err[512];
 	if (!channel[0])
 		return;
+	if (!efam_channel_is_numeric(channel)) {
+		slurm_error(EFAM_PREFIX "node %s: not sending the report to %s: '%s' is not a numeric "
+				       "address (slurmstepd resolves no names)",
+			    _r.node, what, channel);
+		return;
+	}
 	if (channel_send(channel, key, r, (int)(efam.cfg.send_timeout * 1000), err, sizeof(err)) < 0)
 		slurm_error(EFAM_PREFIX "node %s: cannot send the report to %s: %s", _r.node, what, err);
 }
@@ -395,44 +429,37 @@ static void _job_reject(const char *why, void *arg)
 	slurm_error(EFAM_PREFIX "rejected a node report %s", why);
 }
 
-/*
- * Write the job-level JSON as the job user: a child drops every privilege
- * before it opens the file, so root never writes where a user points.
- */
-static void _write_json_as_user(const char *path, const char *text)
+/* Write the job-level JSON as the job user, in a child bounded in time:
+ * root never writes where a user points, and a FIFO cannot hold the step. */
+static void _write_job_json(const struct step_summary *s)
 {
-	char full[8192];
+	char path[4096], full[8192], err[512];
+	char *text, *line = NULL;
+
+	if (!_r.user_known) {
+		slurm_spank_log(EFAM_PREFIX "no JSON written: the job's user is unknown");
+		return;
+	}
+	if (user_opts_json_path(&efam.opts, _r.job_id, "job", false, path, sizeof(path)) < 0) {
+		slurm_spank_log(EFAM_PREFIX "no JSON written: the json= path is too long");
+		return;
+	}
 	if (path[0] != '/' && _r.submit_dir[0])
 		snprintf(full, sizeof(full), "%s/%s", _r.submit_dir, path);
 	else
 		snprintf(full, sizeof(full), "%s", path);
-	size_t len = strlen(text);
-	pid_t pid = fork();
-	if (pid < 0) {
-		slurm_error(EFAM_PREFIX "cannot write %s: fork: %s", full, strerror(errno));
+	text = step_summary_to_json(s);
+	if (!text || asprintf(&line, "%s\n", text) < 0) {
+		slurm_spank_log(EFAM_PREFIX "cannot write the job summary to %s: out of memory", full);
+		free(text);
 		return;
 	}
-	if (pid == 0) {
-		if (syscall(SYS_setgroups, 0, NULL) < 0 ||
-		    syscall(SYS_setresgid, _r.gid, _r.gid, _r.gid) < 0 ||
-		    syscall(SYS_setresuid, _r.uid, _r.uid, _r.uid) < 0)
-			_exit(3);
-		int fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NOCTTY, 0644);
-		if (fd < 0)
-			_exit(4);
-		if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
-			_exit(5);
-		_exit(close(fd) == 0 ? 0 : 5);
-	}
-	int st = 0;
-	for (int i = 0; i < 500; i++) { /* at most 5 s */
-		pid_t w = waitpid(pid, &st, WNOHANG);
-		if (w == pid || (w < 0 && errno == ECHILD))
-			break;
-		usleep(10000);
-	}
-	if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
-		slurm_error(EFAM_PREFIX "cannot write the job summary to %s (as the job user)", full);
+	struct spawn_user user = {.uid = _r.uid, .gid = _r.gid, .gids = _r.gids, .ngids = _r.ngids};
+	if (spawn_write_file(&user, full, line, (int)(efam.cfg.send_timeout * 1000), err,
+			     sizeof(err)) < 0)
+		slurm_spank_log(EFAM_PREFIX "cannot write the job summary to %s: %s", full, err);
+	free(line);
+	free(text);
 }
 
 /* Print each line through slurm_spank_log: it reaches the job's output. */
@@ -474,12 +501,8 @@ static void _job_summary(struct node_report *own)
 			break;
 	}
 	_print_to_job(s);
-	if (efam.opts.json[0]) {
-		char *text = step_summary_to_json(s);
-		if (text)
-			_write_json_as_user(efam.opts.json, text);
-		free(text);
-	}
+	if (efam.opts.json[0])
+		_write_job_json(s);
 	step_summary_destroy(s);
 }
 

@@ -98,6 +98,8 @@ int user_opts_parse(struct user_opts *o, const char *optarg, char *err, size_t e
 			 sizeof(buf) - 1);
 		return -1;
 	}
+	if (optarg && strcmp(optarg, "(null)") == 0)
+		optarg = NULL;
 	snprintf(buf, sizeof(buf), "%s", optarg ? optarg : "");
 	for (char *save = NULL, *item = strtok_r(buf, ",", &save); item;
 	     item = strtok_r(NULL, ",", &save)) {
@@ -134,7 +136,9 @@ int spank_config_expand(const char *pattern, const char *node, const char *job,
 	for (const char *p = pattern; *p; p++) {
 		const char *sub = NULL;
 		char one[2] = {*p, '\0'};
-		if (p[0] == '%' && p[1] == 'n')
+		if (p[0] == '%' && p[1] == '%')
+			sub = "%";
+		else if (p[0] == '%' && p[1] == 'n')
 			sub = node;
 		else if (p[0] == '%' && p[1] == 'j')
 			sub = job;
@@ -152,4 +156,24 @@ int spank_config_expand(const char *pattern, const char *node, const char *job,
 	}
 	out[used] = '\0';
 	return 0;
+}
+
+int user_opts_json_path(const struct user_opts *o, const char *job, const char *step,
+			bool per_step, char *out, size_t outlen)
+{
+	char pattern[sizeof(o->json) + 8];
+	const char *base, *dot;
+
+	if (!per_step || strstr(o->json, "%s")) {
+		snprintf(pattern, sizeof(pattern), "%s", o->json);
+	} else {
+		/* "dir/net.json" -> "dir/net.%s.json"; "net" -> "net.%s" */
+		base = strrchr(o->json, '/');
+		base = base ? base + 1 : o->json;
+		dot = strrchr(base, '.');
+		if (!dot || dot == base)
+			dot = base + strlen(base);
+		snprintf(pattern, sizeof(pattern), "%.*s.%%s%s", (int)(dot - o->json), o->json, dot);
+	}
+	return spank_config_expand(pattern, "", job, step, out, outlen);
 }

@@ -37,6 +37,7 @@ int spank_config_parse(struct spank_config *c, int ac, char **av, char *err, siz
 struct user_opts {
 	bool given;              /* the option appeared */
 	bool off;                /* "off": opt out of default=on */
+	bool from_env;           /* inherited from the job (sbatch/salloc), not given to srun */
 	double interval;         /* 0: the administrator's */
 	char json[4096];         /* also write the summary here ("" for none) */
 };
@@ -45,15 +46,27 @@ struct user_opts {
 
 /*
  * Parse OPTS ("interval=5,json=out.json", "off", or NULL/"" for plain
- * --efa-monitor) into 'o'. Idempotent: the same OPTS may come twice
+ * --efa-monitor) into 'o'. "(null)" is a plain --efa-monitor too: that is
+ * how Slurm exports a bare sbatch/salloc flag to the job's sruns. Idempotent: the same OPTS may come twice
  * (environment, then command line). Returns 0, or -1 with a message in
  * 'err' saying what is wrong and what is allowed.
  */
 int user_opts_parse(struct user_opts *o, const char *optarg, char *err, size_t errlen);
 
-/* Replace "%n" with 'node', "%j" with 'job', "%s" with 'step' in 'pattern'.
- * Returns 0, or -1 if the result does not fit. */
+/* Replace "%n" with 'node', "%j" with 'job', "%s" with 'step' in 'pattern'
+ * ("%%" is a "%"). Returns 0, or -1 if the result does not fit. */
 int spank_config_expand(const char *pattern, const char *node, const char *job,
 			const char *step, char *out, size_t outlen);
+
+/*
+ * The file a summary's JSON goes to, from json=PATTERN: %j is the job id,
+ * %s the step id ("job" for the job-level summary). A step that inherited
+ * the option from its job (sbatch/salloc --efa-monitor=json=...) and whose
+ * pattern has no %s writes PATTERN with ".STEP" before the extension
+ * ("net.json" -> "net.0.json"), so that steps do not overwrite each other
+ * or the job's file. Returns 0, or -1 if the result does not fit.
+ */
+int user_opts_json_path(const struct user_opts *o, const char *job, const char *step,
+			bool per_step, char *out, size_t outlen);
 
 #endif

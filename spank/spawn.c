@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -39,6 +40,9 @@ enum spawn_stage {
 	STAGE_VERIFY,
 	STAGE_FDS,
 	STAGE_EXEC,
+	STAGE_OPEN,
+	STAGE_NOT_REGULAR,
+	STAGE_WRITE,
 };
 
 static const char *_stage_names[] = {
@@ -51,6 +55,9 @@ static const char *_stage_names[] = {
 	[STAGE_VERIFY] = "verifying dropped privileges",
 	[STAGE_FDS] = "closing inherited descriptors",
 	[STAGE_EXEC] = "execve",
+	[STAGE_OPEN] = "open",
+	[STAGE_NOT_REGULAR] = "not a regular file",
+	[STAGE_WRITE] = "write",
 };
 
 /* ------------------------------------------------ child (async-signal-safe) */
@@ -75,6 +82,39 @@ static void _child_fail(int fd, enum spawn_stage stage)
 	_put_uint(fd, (unsigned long)e);
 	(void)!write(fd, "\n", 1);
 	_exit(127);
+}
+
+/*
+ * Become 'u' for good: in user_init slurmstepd runs with real uid 0 and
+ * effective uid the user's, so it has no effective capabilities: take
+ * root back first (the real uid allows it), then drop everything, in
+ * order: groups, gid, uid; and verify root cannot be regained. Returns 0,
+ * or the failing stage with errno set. Async-signal-safe.
+ */
+static enum spawn_stage _drop_privileges(const struct spawn_user *u)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+
+	if (syscall(SYS_getuid) == 0)
+		(void)syscall(SYS_setresuid, (uid_t)-1, (uid_t)0, (uid_t)-1);
+	if (syscall(SYS_setgroups, (size_t)u->ngids, u->gids) < 0)
+		return STAGE_GROUPS;
+	if (syscall(SYS_setresgid, u->gid, u->gid, u->gid) < 0)
+		return STAGE_GID;
+	if (syscall(SYS_setresuid, u->uid, u->uid, u->uid) < 0)
+		return STAGE_UID;
+	if (syscall(SYS_getresuid, &r, &e, &s) < 0 || r != u->uid || e != u->uid ||
+	    s != u->uid || syscall(SYS_getresgid, &rg, &eg, &sg) < 0 || rg != u->gid ||
+	    eg != u->gid || sg != u->gid) {
+		errno = EPERM;
+		return STAGE_VERIFY;
+	}
+	if (u->uid != 0 && syscall(SYS_setresuid, 0, 0, 0) == 0) {
+		errno = EPERM;
+		return STAGE_VERIFY;
+	}
+	return 0;
 }
 
 static void _child(int report_fd, char *const argv[], char *const envp[],
@@ -125,32 +165,9 @@ static void _child(int report_fd, char *const argv[], char *const envp[],
 		close(fd);
 	}
 
-	/* In user_init slurmstepd runs with real uid 0 and effective uid the
-	 * user's, so it has no effective capabilities: take root back first
-	 * (the real uid allows it), then drop everything for good, in order:
-	 * groups, gid, uid. */
-	if (syscall(SYS_getuid) == 0)
-		(void)syscall(SYS_setresuid, (uid_t)-1, (uid_t)0, (uid_t)-1);
-	if (syscall(SYS_setgroups, (size_t)u->ngids, u->gids) < 0)
-		_child_fail(report_fd, STAGE_GROUPS);
-	if (syscall(SYS_setresgid, u->gid, u->gid, u->gid) < 0)
-		_child_fail(report_fd, STAGE_GID);
-	if (syscall(SYS_setresuid, u->uid, u->uid, u->uid) < 0)
-		_child_fail(report_fd, STAGE_UID);
-	{
-		uid_t r, e, s;
-		gid_t rg, eg, sg;
-		if (syscall(SYS_getresuid, &r, &e, &s) < 0 || r != u->uid || e != u->uid ||
-		    s != u->uid || syscall(SYS_getresgid, &rg, &eg, &sg) < 0 || rg != u->gid ||
-		    eg != u->gid || sg != u->gid) {
-			errno = EPERM;
-			_child_fail(report_fd, STAGE_VERIFY);
-		}
-		if (u->uid != 0 && syscall(SYS_setresuid, 0, 0, 0) == 0) {
-			errno = EPERM;
-			_child_fail(report_fd, STAGE_VERIFY);
-		}
-	}
+	enum spawn_stage failed = _drop_privileges(u);
+	if (failed)
+		_child_fail(report_fd, failed);
 
 	/* The log is opened as the user: root never writes where a user says. */
 	if (log_path) {
@@ -395,4 +412,137 @@ int reporter_stop(struct reporter_proc *p, int timeout_ms, char **report, char *
 	if (p->reaped)
 		p->pid = 0;
 	return clean;
+}
+
+/* ------------------------------------------------------ writing a file -- */
+
+/* The child of spawn_write_file(): async-signal-safe calls only. A file
+ * that is not regular is reported with its type bits in place of errno. */
+static void _write_child(int result_fd, const struct spawn_user *u, const char *path,
+			 const char *text, size_t len)
+{
+	sigset_t none;
+	struct stat st;
+	int fd;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (u) {
+		enum spawn_stage failed = _drop_privileges(u);
+		if (failed)
+			_child_fail(result_fd, failed);
+	}
+	/* O_NONBLOCK: opening a FIFO with no reader fails (ENXIO) instead of
+	 * waiting for one; on a regular file it changes nothing. */
+	fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		_child_fail(result_fd, STAGE_OPEN);
+	if (fstat(fd, &st) < 0)
+		_child_fail(result_fd, STAGE_OPEN);
+	if (!S_ISREG(st.st_mode)) {
+		errno = (int)(st.st_mode & S_IFMT);
+		_child_fail(result_fd, STAGE_NOT_REGULAR);
+	}
+	if (ftruncate(fd, 0) < 0)
+		_child_fail(result_fd, STAGE_WRITE);
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_child_fail(result_fd, STAGE_WRITE);
+		off += (size_t)n;
+	}
+	if (close(fd) < 0)
+		_child_fail(result_fd, STAGE_WRITE);
+	(void)!write(result_fd, "OK\n", 3);
+	_exit(0);
+}
+
+static const char *_file_type(unsigned mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFDIR:
+		return "a directory";
+	default:
+		return "not a regular file";
+	}
+}
+
+/* Put a failed write's cause into words. */
+static void _write_error(const char *result, int timeout_ms, char *err, size_t errlen)
+{
+	unsigned stage;
+	int e;
+
+	if (!result || sscanf(result, SPAWN_ERROR_TAG "%u %d", &stage, &e) != 2) {
+		snprintf(err, errlen, "gave up after %d ms (a slow or hung file system?)",
+			 timeout_ms);
+		return;
+	}
+	if (stage == STAGE_NOT_REGULAR)
+		snprintf(err, errlen, "not a regular file (%s); only regular files are written",
+			 _file_type((unsigned)e));
+	else if (stage == STAGE_OPEN && e == ENXIO)
+		snprintf(err, errlen, "not a regular file (a FIFO or socket with no reader); only "
+				      "regular files are written");
+	else if (stage == STAGE_OPEN && e == ELOOP)
+		snprintf(err, errlen, "is a symbolic link, which is not followed");
+	else if (stage < sizeof(_stage_names) / sizeof(_stage_names[0]) && _stage_names[stage])
+		snprintf(err, errlen, "%s: %s", _stage_names[stage], strerror(e));
+	else
+		snprintf(err, errlen, "failed (stage %u): %s", stage, strerror(e));
+}
+
+int spawn_write_file(const struct spawn_user *user, const char *path, const char *text,
+		     int timeout_ms, char *err, size_t errlen)
+{
+	struct reporter_proc p = REPORTER_PROC_INIT;
+	size_t len = strlen(text);
+	char *result = NULL;
+	int pfd[2], ret = -1;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	p.pid = fork();
+	if (p.pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (p.pid == 0) {
+		close(pfd[0]);
+		_write_child(pfd[1], user, path, text, len);
+	}
+	close(pfd[1]);
+	p.pidfd = _pidfd_open(p.pid);
+	uint64_t deadline = _now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	result = _read_report(pfd[0], deadline);
+	close(pfd[0]);
+	if (result && strcmp(result, "OK\n") == 0)
+		ret = 0;
+	else
+		_write_error(result, timeout_ms, err, errlen);
+	/* Never leave it behind: a writer stuck on a hung file system is
+	 * killed and reaped (or found reaped by slurmstepd). */
+	_wait_exit(&p, ret == 0 ? deadline + 1000 : _now_ms());
+	if (!p.reaped) {
+		_signal(&p, SIGKILL);
+		_wait_exit(&p, _now_ms() + 1000);
+	}
+	if (p.pidfd >= 0)
+		close(p.pidfd);
+	free(result);
+	return ret;
 }

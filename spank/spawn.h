@@ -54,6 +54,18 @@ int reporter_start(struct reporter_proc *p, char *const argv[], char *const envp
 int reporter_stop(struct reporter_proc *p, int timeout_ms, char **report, char *status,
 		  size_t statuslen);
 
+/*
+ * Write 'text' to 'path' in a child process that first becomes 'user' (NULL:
+ * stay who we are), so root never writes where a user points. Only a
+ * regular file is written: it is opened without blocking and without
+ * following a final symbolic link, checked with fstat, then truncated and
+ * written. The child is killed and reaped if it has not finished within
+ * 'timeout_ms'. Returns 0, or -1 with a message in 'err' that names the
+ * cause ("not a regular file (a FIFO)...", "gave up after 5000 ms ...").
+ */
+int spawn_write_file(const struct spawn_user *user, const char *path, const char *text,
+		     int timeout_ms, char *err, size_t errlen);
+
 /* Has the reporter exited on its own already (without being stopped)? */
 bool reporter_exited(struct reporter_proc *p);
 

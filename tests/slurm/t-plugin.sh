@@ -185,7 +185,7 @@ no_reporter_left "reporter killed"
 # --- forged and altered node reports are rejected ----------------------------
 forge=$(cat <<'PY'
 import hashlib, hmac, os, socket
-host, port = os.environ["EFA_MONITOR_CHANNEL"].rsplit(":", 1)
+host, port = os.environ["SLURM_EFA_MONITOR_CHANNEL"].rsplit(":", 1)
 job = os.environ["SLURM_JOB_ID"]
 payload = ('{"node":"n9","job_id":"%s","step_id":"0","status":"ok","status_msg":"","start_ns":"1","end_ns":"2",'
            '"samples":"0","stream_interrupted":false,"stream_msg":"","peak_rate":{},"ifaces":[]}' % job).encode()
@@ -195,7 +195,7 @@ def send(key, body):
     s.sendall(b"EFAM1 %s %d\n" % (mac.encode(), len(body)) + body)
     s.close()
 send(os.urandom(32), payload)                        # forged: another key
-key = bytes.fromhex(os.environ["EFA_MONITOR_KEY"])
+key = bytes.fromhex(os.environ["SLURM_EFA_MONITOR_KEY"])
 mac = hmac.new(key, payload, hashlib.sha256).hexdigest()
 s = socket.create_connection((host, int(port)), timeout=2)   # altered after signing
 s.sendall(b"EFAM1 %s %d\n" % (mac.encode(), len(payload)) + payload.replace(b'"n9"', b'"n8"'))

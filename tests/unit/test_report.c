@@ -1096,6 +1096,63 @@ START_TEST(test_summary_no_ok_node)
 }
 END_TEST
 
+/* srun inside an allocation: it knows how many nodes the step has, and
+ * learns their names only from the reports. */
+START_TEST(test_summary_expected_count)
+{
+	struct step_summary *s = step_summary_create("7", "3", false);
+	char *text, *json;
+
+	ck_assert_ptr_nonnull(s);
+	step_summary_set_missing_reason(s, "no report within 3 s");
+	step_summary_expect_count(s, 2);
+	text = _print(s, "p: ");
+	ck_assert_str_eq(text, "p: job 7 step 3: no node reported counters (2 nodes expected)\n"
+			       "p:   2 nodes missing (no report within 3 s; names unknown: no node "
+			       "of the step reported them)\n");
+	free(text);
+	json = step_summary_to_json(s);
+	ck_assert_ptr_nonnull(strstr(json, "\"missing_unnamed\":2"));
+	free(json);
+	/* One node reported and named the other: it is missing by name. */
+	_add(s, _mk("n2", "3", 0.0, 1.0, 4000, 4000, 4, 4, 0, 0));
+	ck_assert_int_eq(step_summary_expect(s, "n2"), 0);
+	ck_assert_int_eq(step_summary_expect(s, "n3"), 0);
+	text = _print(s, "");
+	ck_assert_ptr_nonnull(strstr(text, "\n  node n3: missing (no report within 3 s)\n"));
+	ck_assert_ptr_null(strstr(text, "names unknown"));
+	free(text);
+	step_summary_destroy(s);
+}
+END_TEST
+
+/* The step's node list travels with the report; an old report without it
+ * still parses. */
+START_TEST(test_json_step_nodes)
+{
+	struct node_report *r = _mk("n2", "0", 0.0, 1.0, 4000, 4000, 4, 1, 0, 0), *back;
+	char err[256], *text;
+
+	snprintf(r->step_nodes, sizeof(r->step_nodes), "gpu-[001-064],n2");
+	text = node_report_to_json(r);
+	ck_assert_ptr_nonnull(text);
+	back = node_report_from_json(text, strlen(text), err, sizeof(err));
+	ck_assert_msg(back != NULL, "%s", err);
+	ck_assert_str_eq(back->step_nodes, "gpu-[001-064],n2");
+	node_report_destroy(back);
+	free(text);
+	r->step_nodes[0] = '\0';
+	text = node_report_to_json(r);
+	ck_assert_ptr_null(strstr(text, "step_nodes"));
+	back = node_report_from_json(text, strlen(text), err, sizeof(err));
+	ck_assert_msg(back != NULL, "%s", err);
+	ck_assert_str_eq(back->step_nodes, "");
+	node_report_destroy(back);
+	free(text);
+	node_report_destroy(r);
+}
+END_TEST
+
 START_TEST(test_summary_duplicate)
 {
 	struct step_summary *s = step_summary_create("42", NULL, true);
@@ -1242,6 +1299,7 @@ static Suite *_suite(void)
 	tcase_add_test(tc, test_json_round_trip_real);
 	tcase_add_test(tc, test_json_lenient);
 	tcase_add_test(tc, test_status_names);
+	tcase_add_test(tc, test_json_step_nodes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("summary");
@@ -1252,6 +1310,7 @@ static Suite *_suite(void)
 	tcase_add_test(tc, test_summary_stragglers);
 	tcase_add_test(tc, test_summary_single_node);
 	tcase_add_test(tc, test_summary_no_ok_node);
+	tcase_add_test(tc, test_summary_expected_count);
 	tcase_add_test(tc, test_job_level_merge);
 	tcase_add_test(tc, test_job_level_reset);
 	suite_add_tcase(s, tc);
