@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "efam.h"
 #include "log.h"
 
@@ -64,7 +65,7 @@ static int _option_cb(int val, const char *optarg, int remote)
 {
 	char err[512];
 	(void)val;
-	if (user_opts_parse(&efam.opts, optarg, err, sizeof(err)) < 0) {
+	if (user_opts_parse(&efam.opts, efam_compat_optarg(optarg), err, sizeof(err)) < 0) {
 		slurm_error(EFAM_PREFIX "%s", err);
 		/* Refuse the job where the user can fix it; never fail a step. */
 		return remote ? 0 : -1;
@@ -119,11 +120,23 @@ int slurm_spank_local_user_init(spank_t sp, int ac, char **av)
 	return 0;
 }
 
+/* The node's part of a step starts in init_post_opt or user_init,
+ * depending on the Slurm release: see compat.h. */
+int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
+{
+	(void)ac;
+	(void)av;
+	if (!EFAM_START_IN_POST_OPT || spank_context() != S_CTX_REMOTE || !efam_enabled())
+		return 0;
+	efam_remote_user_init(sp);
+	return 0;
+}
+
 int slurm_spank_user_init(spank_t sp, int ac, char **av)
 {
 	(void)ac;
 	(void)av;
-	if (spank_context() != S_CTX_REMOTE || !efam_enabled())
+	if (EFAM_START_IN_POST_OPT || spank_context() != S_CTX_REMOTE || !efam_enabled())
 		return 0;
 	efam_remote_user_init(sp);
 	return 0;
