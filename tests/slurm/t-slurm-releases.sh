@@ -4,6 +4,8 @@
 # 22.05, 24.11 and 26.05 by tools/check-slurm.sh:
 #   - a bare "sbatch --efa-monitor" reaches the inner sruns as the literal
 #     argument "(null)": they are monitored, not refused;
+#   - with PrologFlags=Contain, the extern step (on every node for the whole
+#     job) is left alone: no reporter, nothing counted twice;
 #   - from 24.05 on, SlurmdParameters=contain_spank runs user_init and
 #     task_exit in clone(CLONE_VM) children of slurmstepd: totals stay
 #     exact, the reporter's stream is whole and no reporter is left.
@@ -44,20 +46,20 @@ no_reporter_left() {
 	ok "$1: no reporter left on any node"
 }
 
-# start [EXTRA-CONF-LINE]: a fresh cluster with the plugin.
+# start [EXTRA-CONF-LINE...]: a fresh cluster with the plugin.
 start() {
 	bash "$here/cluster.sh" stop "$C" >/dev/null 2>&1
 	echo "optional $PLUGIN reporter=$(realpath "$EFA_MONITOR") sysfs=$C/sys/%n channel_host=127.0.0.1 interval=0.2 collect_timeout=10" >"$C/plugstack.conf"
-	printf '%s\n' "${1:-# nothing}" >"$C/extra.conf"
+	printf '%s\n' "${@:-# nothing}" >"$C/extra.conf"
 	bash "$here/cluster.sh" start "$C" --plugstack "$C/plugstack.conf" --extra-conf "$C/extra.conf" >"$C/start.log" 2>&1 ||
-		{ cat "$C/start.log"; fail "cluster did not start (${1:-})"; }
+		{ cat "$C/start.log"; fail "cluster did not start ($*)"; }
 	. "$C/env.sh"
 	chmod -R a+rwX "$C/sys"
 	cd "$C/out" || fail "no $C/out"
 }
 
 # --- a bare sbatch --efa-monitor: every inner srun inherits it ------------
-start
+start "PrologFlags=Contain"
 cat >"$C/out/bare.sh" <<EOF
 #!/bin/bash
 srun -N3 bash -c '$(traffic --tx-bytes 1000000 --rx-bytes 2000000) >/dev/null'
@@ -70,6 +72,10 @@ assert_grep "^efa-monitor: job [0-9]+ step 0: 3 nodes, 12 interfaces" bare.out "
 assert_grep "^efa-monitor:   TX 12000000 bytes .*; RX 24000000 bytes" bare.out "bare sbatch flag: exact inner step totals"
 assert_grep "^efa-monitor: job [0-9]+: 3 nodes, 12 interfaces, .* \(all monitored steps\)$" bare.out "bare sbatch flag: the job-level summary"
 no_reporter_left "bare sbatch flag"
+bjob=$(sed -nE 's/^efa-monitor: job ([0-9]+): .*/\1/p' bare.out)
+grep -Eq "\[$bjob\.extern\]" "$C/log/slurmd-n3.log" ||
+	fail "PrologFlags=Contain: no extern step of job $bjob in n3's slurmd log"
+ok "PrologFlags=Contain: the job had its extern step on every node, counted nowhere (totals above exact)"
 
 # --- contain_spank (24.05 and later) --------------------------------------
 if [ "$vnum" -lt 2405 ]; then
@@ -77,7 +83,7 @@ if [ "$vnum" -lt 2405 ]; then
 	echo "1..$checks"
 	exit 0
 fi
-start "SlurmdParameters=contain_spank"
+start "SlurmdParameters=contain_spank" "PrologFlags=Contain"
 grep -q '^SlurmdParameters=contain_spank' "$C/etc/slurm.conf" || fail "contain_spank not in slurm.conf"
 job='case $SLURMD_NODENAME in n3) '"$(traffic --tx-bytes 100000 --rx-bytes 300000)"';; *) '"$(traffic --tx-bytes 1000000 --rx-bytes 3000000)"';; esac >/dev/null; sleep 1'
 as_user "srun -N3 --efa-monitor bash -c '$job'" >cs.out 2>cs.err || { cat cs.err; fail "srun under contain_spank failed"; }
