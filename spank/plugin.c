@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "efam.h"
 #include "log.h"
 
@@ -151,26 +152,6 @@ int slurm_spank_init(spank_t sp, int ac, char **av)
 	return 0;
 }
 
-int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
-{
-	(void)ac;
-	(void)av;
-	if (spank_context() != S_CTX_LOCAL || !efam_enabled())
-		return 0;
-	efam_local_init_post_opt(sp);
-	return 0;
-}
-
-int slurm_spank_local_user_init(spank_t sp, int ac, char **av)
-{
-	(void)ac;
-	(void)av;
-	if (spank_context() != S_CTX_LOCAL || !efam_enabled())
-		return 0;
-	efam_local_user_init(sp);
-	return 0;
-}
-
 /*
  * sbatch --export=NONE on Slurm 22.05 drops the variable that hands the
  * option to the batch step (_SLURM_SPANK_OPTION_..., kept from 24.11 on by
@@ -189,16 +170,50 @@ static void _option_from_job_env(spank_t sp)
 		efam.opts.from_env = true;
 }
 
+/* The node's part of a step: from init_post_opt or user_init, depending
+ * on the Slurm release (see compat.h). */
+static void _remote_start(spank_t sp)
+{
+	_option_from_job_env(sp);
+	if (efam_enabled())
+		efam_remote_user_init(sp);
+}
+
+int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
+{
+	(void)ac;
+	(void)av;
+	switch (spank_context()) {
+	case S_CTX_LOCAL:
+		if (efam_enabled())
+			efam_local_init_post_opt(sp);
+		break;
+	case S_CTX_REMOTE:
+		if (EFAM_START_IN_POST_OPT)
+			_remote_start(sp);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int slurm_spank_local_user_init(spank_t sp, int ac, char **av)
+{
+	(void)ac;
+	(void)av;
+	if (spank_context() != S_CTX_LOCAL || !efam_enabled())
+		return 0;
+	efam_local_user_init(sp);
+	return 0;
+}
+
 int slurm_spank_user_init(spank_t sp, int ac, char **av)
 {
 	(void)ac;
 	(void)av;
-	if (spank_context() != S_CTX_REMOTE)
-		return 0;
-	_option_from_job_env(sp);
-	if (!efam_enabled())
-		return 0;
-	efam_remote_user_init(sp);
+	if (!EFAM_START_IN_POST_OPT && spank_context() == S_CTX_REMOTE)
+		_remote_start(sp);
 	return 0;
 }
 

@@ -271,7 +271,16 @@ static bool _reap(struct reporter_proc *p)
 		return true;
 	}
 	if (r < 0 && errno == ECHILD) {
-		/* slurmstepd's wait3(-1) got it first: gone, status unknown. */
+		/* Not our child (any more): slurmstepd's wait3(-1) got it
+		 * first, or this is one of the clone(CLONE_VM) children that
+		 * run SPANK callbacks under contain_spank (see compat.h) and
+		 * slurmstepd is its parent. Its pidfd says whether it still
+		 * runs; once it has ended, its status is unknown. */
+		if (p->pidfd >= 0) {
+			struct pollfd pf = {.fd = p->pidfd, .events = POLLIN};
+			if (poll(&pf, 1, 0) == 0)
+				return false;
+		}
 		p->reaped = true;
 		p->wstatus = -1;
 		return true;
@@ -402,10 +411,12 @@ int reporter_stop(struct reporter_proc *p, int timeout_ms, char **report, char *
 		_wait_exit(p, _now_ms() + (uint64_t)timeout_ms);
 	}
 	_describe(p, *report, status, statuslen);
+	/* An unknown exit status (reaped by someone else) with a final
+	 * report: the report speaks for itself (the caller parses it). */
 	clean = was_running && *report && strncmp(*report, SPAWN_ERROR_TAG,
 						  sizeof(SPAWN_ERROR_TAG) - 1) != 0 &&
-		p->reaped && p->wstatus != -1 && WIFEXITED(p->wstatus) &&
-		WEXITSTATUS(p->wstatus) == 0;
+		p->reaped && (p->wstatus == -1 || (WIFEXITED(p->wstatus) &&
+						    WEXITSTATUS(p->wstatus) == 0));
 	if (p->pidfd >= 0)
 		close(p->pidfd);
 	p->pidfd = -1;

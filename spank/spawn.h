@@ -48,7 +48,9 @@ int reporter_start(struct reporter_proc *p, char *const argv[], char *const envp
  * report pipe (malloc'ed, NUL-terminated; NULL if nothing), 'status' says
  * how it ended ("exited with status 0", "killed by signal 9", "could not
  * start: execve …: No such file or directory"). Returns 1 if it ran to a
- * clean end (wrote a report, exit status 0), 0 otherwise. Never blocks
+ * clean end (wrote a report, exit status 0 or unknown because someone
+ * else reaped it), 0 otherwise. Works from a process other than its
+ * parent (through its pidfd), as under contain_spank. Never blocks
  * longer than about twice 'timeout_ms'.
  */
 int reporter_stop(struct reporter_proc *p, int timeout_ms, char **report, char *status,

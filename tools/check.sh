@@ -1,8 +1,12 @@
 #!/bin/bash
 # Run every test of efa-monitor on this machine:
 #   1. the Check unit suites and the CLI tests, built with AddressSanitizer
-#      and UndefinedBehaviorSanitizer and warnings as errors;
-#   2. make distcheck (the release tarball builds and passes its tests).
+#      and UndefinedBehaviorSanitizer and warnings as errors, and the
+#      plugin's real-cluster tests on this host's Slurm (22.05);
+#   2. the plugin's real-cluster tests on Slurm 24.11 and 26.05, each in a
+#      cached Debian root (tools/check-slurm.sh; EFA_SLURM_RELEASES=none
+#      skips them, EFA_SLURM_RELEASES="24.11" runs one);
+#   3. make distcheck (the release tarball builds and passes its tests).
 # Installs what it needs first (Debian packages, as root). Ends with one
 # line "N passed, N failed" counting every individual check.
 set -uo pipefail
@@ -56,6 +60,27 @@ if [ $status -ne 0 ]; then
 	echo "--- failing test logs:"
 	grep -l -E ':test-result: (FAIL|ERROR)' $(find "$build/tests" -name '*.trs') 2>/dev/null |
 		while read -r trs; do echo "=== ${trs%.trs}.log"; tail -40 "${trs%.trs}.log"; done
+fi
+
+# The plugin on the newer Slurm releases, each built inside its own root
+# (Slurm loads only plugins built for its major.minor). Each release ends
+# with "slurm R: N passed, M failed"; a release without that line failed.
+releases=${EFA_SLURM_RELEASES-24.11 26.05}
+if [ "$releases" != none ] && [ -n "$releases" ]; then
+	cd "$top"
+	slog="$top/build/check-slurm.log"
+	"$top/tools/check-slurm.sh" $releases </dev/null 2>&1 | tee "$slog" || status=1
+	for rel in $releases; do
+		line=$(grep -E "^slurm $rel: [0-9]+ passed, [0-9]+ failed$" "$slog" | tail -n 1)
+		if [ -z "$line" ]; then
+			echo "slurm $rel: 0 passed, 1 failed (no result)"
+			failed=$((failed + 1)); status=1
+			continue
+		fi
+		p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
+		f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
+		passed=$((passed + p)); failed=$((failed + f))
+	done
 fi
 
 # distcheck: the tarball builds out of tree and its tests pass.
