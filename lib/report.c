@@ -1170,7 +1170,8 @@ static int _merge_node(struct _node_view *v, struct node_report **ok, size_t n,
 			sc->e[ne++] = (struct _ientry){
 			    .name = ok[k]->ifaces[i].name, .k = (uint32_t)k, .i = (uint32_t)i};
 		}
-	qsort(sc->e, ne, sizeof(*sc->e), _cmp_ientry);
+	if (ne > 1)
+		qsort(sc->e, ne, sizeof(*sc->e), _cmp_ientry);
 	/* A report naming an interface twice (only a caller of the API can
 	 * build one): its first one counts, as a lookup by name finds it. */
 	size_t w = 0;
