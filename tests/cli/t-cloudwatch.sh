@@ -111,6 +111,27 @@ assert_eq "$?" 0 "a hanging endpoint: the run still ends, exit 0"
 assert_grep "PutMetricData failed after 2 attempts, 24 datums dropped: .*(timed out|Timeout)" "$WORK/e.err" "two timed-out attempts, then the datums are dropped and said so"
 assert_grep "24 datums dropped \(queue full 0, rejected 0, failed 24" "$WORK/e.err" "counted as failed"
 
+# --- 5b. a request hanging past the stop, batches queued behind it --------
+# The first request hangs far longer than cw_timeout... and cw_timeout is
+# longer than the flush: at the stop deadline it is still in flight, and
+# every later interval's batch waits behind it. Each datum must still end
+# as sent or dropped: the intervals published are counted from the log.
+reset
+script '["hang:60"]'
+cwrun "$WORK/e2" --interval 0.1 --samples 6 --cw-batch-interval 0 --cw-timeout 30 --cw-flush-timeout 1 \
+	--log-level debug
+assert_eq "$?" 0 "a request hanging through the stop: exit 0"
+intervals=$(grep -c 'rates over [0-9]* ns (measured)' "$WORK/e2.err")
+assert_eq "$intervals" 6 "6 intervals published (from the log)"
+sent=$(sed -nE 's/.* ([0-9]+) datums sent in.*/\1/p' "$WORK/e2.err")
+dropped=$(sed -nE 's/.*; ([0-9]+) datums dropped.*/\1/p' "$WORK/e2.err")
+assert_eq "$((sent + dropped))" "$((intervals * 24))" "sent + dropped = 24 datums x every interval published"
+assert_grep "datums dropped \(queue full [0-9]+, rejected [0-9]+, failed [0-9]+, at stop [0-9]+, in flight at stop [0-9]+, invalid [0-9]+\)" \
+	"$WORK/e2.err" "the last line names each reason, in flight at stop included"
+by_reason=$(sed -nE 's/.*\(queue full ([0-9]+), rejected ([0-9]+), failed ([0-9]+), at stop ([0-9]+), in flight at stop ([0-9]+), invalid ([0-9]+)\).*/\1 \2 \3 \4 \5 \6/p' "$WORK/e2.err")
+assert_eq "$(echo "$by_reason" | awk '{print $1+$2+$3+$4+$5+$6}')" "$dropped" "the reasons add up to the datums dropped"
+assert_eq "$(rec 'sum(len(x["datums"]) for x in r if x["status"] == 200)')" "$sent" "what the stats call sent is what CloudWatch recorded"
+
 # --- 6. connection refused -------------------------------------------------
 CLOSED=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 AWS_ENDPOINT_URL_CLOUDWATCH="http://127.0.0.1:$CLOSED" cwrun "$WORK/f" --interval 0.1 --samples 2 \
