@@ -528,8 +528,8 @@ out:
 	_conn_close(c, k);
 	if (c->refused >= c->cap + CHANNEL_MAX_REFUSED && !c->stop) {
 		c->stop = true;
-		_creject(c, "stopped collecting after %zu signed messages that were not reports "
-			    "of this job or step",
+		_creject(c, "after %zu signed messages that were not reports of this job or "
+			    "step: collection stopped there",
 			 c->refused);
 	}
 }
@@ -783,7 +783,7 @@ size_t channel_collect(struct channel_listener *l, const char *key_hex, const ch
 			"for newer connections or collection ended)",
 			c->idle, c->idle == 1 ? "" : "s");
 	if (c->unshown)
-		_reject(reject, arg, "and %zu more rejected message%s (not itemised)", c->unshown,
+		_reject(reject, arg, "from %zu more connection%s (reasons not itemised)", c->unshown,
 			c->unshown == 1 ? "" : "s");
 	delivered = c->delivered;
 	free(c);

@@ -596,7 +596,7 @@ START_TEST(test_stalled_header_flood)
 	ck_assert_msg(strstr(_got.why[0], "evicted for a newer connection before its message was "
 					  "whole (76 of 1076 bytes read)"),
 		      "%s", _got.why[0]);
-	ck_assert_str_eq(_got.last, "and 68 more rejected messages (not itemised)");
+	ck_assert_str_eq(_got.last, "from 68 more connections (reasons not itemised)");
 	for (int i = 0; i < STALLED; i++)
 		close(fds[i]);
 	free(hdr);
@@ -632,8 +632,8 @@ START_TEST(test_signed_flood_bounded)
 	ck_assert_uint_eq(_collect(KEY_A, "0", 1, 30000), 0);
 	ck_assert_uint_eq(_got.n, 0);
 	ck_assert_uint_eq(_got.calls, 18);
-	ck_assert_str_eq(_got.last, "stopped collecting after 17 signed messages that were not "
-				    "reports of this job or step");
+	ck_assert_str_eq(_got.last, "after 17 signed messages that were not reports of this job "
+				    "or step: collection stopped there");
 	node_report_destroy(wrong);
 }
 END_TEST
