@@ -164,8 +164,9 @@ int main(int argc, char **argv)
 	if (argc >= 5)
 		batches = atoi(argv[4]);
 	if (!nodes || !nif || !steps || batches < 1 || batches > MAX_BATCHES || nif > 4096) {
-		fprintf(stderr, "usage: bench_summary [NODES IFACES STEPS [BATCHES]] (IFACES <= 4096, "
-				"BATCHES <= %d)\n",
+		fprintf(stderr,
+			"usage: bench_summary [NODES IFACES STEPS [BATCHES]] (IFACES <= 4096, "
+			"BATCHES <= %d)\n",
 			MAX_BATCHES);
 		return 2;
 	}

@@ -220,8 +220,9 @@ char *channel_frame(const char *key_hex, const char *payload, size_t len, size_t
  * not finish it and 'more' says more may come; -1 with a reason. Used on
  * a whole message and, as bytes arrive, to judge a connection early.
  */
-static int _parse_header(const char *msg, size_t len, bool more, unsigned char mac[CHANNEL_MAC_BYTES],
-			 size_t *hlen, size_t *declared, char *err, size_t errlen)
+static int _parse_header(const char *msg, size_t len, bool more,
+			 unsigned char mac[CHANNEL_MAC_BYTES], size_t *hlen, size_t *declared,
+			 char *err, size_t errlen)
 {
 	size_t p, n = 0, digits = 0;
 
@@ -409,15 +410,15 @@ static void _reject(channel_reject_fn reject, void *arg, const char *fmt, ...)
 
 /* One accepted connection in channel_collect(). */
 struct _conn {
-	int fd;			/* -1: the slot is free */
-	char peer[64];		/* "a.b.c.d:port" */
-	uint64_t seq;		/* accept order: lower is older */
-	uint64_t header_by;	/* CLOCK_MONOTONIC ms: the header must be in by then */
-	uint64_t done_by;	/* ... and the whole message */
+	int fd;		    /* -1: the slot is free */
+	char peer[64];	    /* "a.b.c.d:port" */
+	uint64_t seq;	    /* accept order: lower is older */
+	uint64_t header_by; /* CLOCK_MONOTONIC ms: the header must be in by then */
+	uint64_t done_by;   /* ... and the whole message */
 	char *buf;
 	size_t n, cap;
-	bool header;		/* a well-formed header has arrived */
-	size_t need;		/* with 'header': header plus declared payload */
+	bool header; /* a well-formed header has arrived */
+	size_t need; /* with 'header': header plus declared payload */
 };
 
 /* What one call of channel_collect() holds. */
@@ -426,12 +427,12 @@ struct _collect {
 	channel_deliver_fn deliver;
 	channel_reject_fn reject;
 	void *arg;
-	size_t cap;		/* reports to deliver at most */
+	size_t cap; /* reports to deliver at most */
 	size_t delivered;
-	size_t refused;		/* signed messages refused (wrong job or step, not a report) */
-	size_t reasons;		/* rejections passed to 'reject' one by one */
-	size_t unshown;		/* rejections past CHANNEL_REJECT_LINES, counted only */
-	size_t idle;		/* connections closed before their first byte */
+	size_t refused; /* signed messages refused (wrong job or step, not a report) */
+	size_t reasons; /* rejections passed to 'reject' one by one */
+	size_t unshown; /* rejections past CHANNEL_REJECT_LINES, counted only */
+	size_t idle;	/* connections closed before their first byte */
 	bool stop;
 	uint64_t seq;
 	struct _conn conns[CHANNEL_MAX_CONNS];
@@ -440,7 +441,8 @@ struct _collect {
 
 /* One rejection: passed on while few, counted once they are many, so a
  * flood of connections costs the job's output one line. */
-static void _creject(struct _collect *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void _creject(struct _collect *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void _creject(struct _collect *c, const char *fmt, ...)
 {
@@ -513,8 +515,8 @@ static void _conn_finish(struct _collect *c, struct _conn *k)
 		goto out;
 	}
 	if (c->step_id && strcmp(r->step_id, c->step_id) != 0) {
-		_creject(c, "from %s (node %s): step %s, expected %s", k->peer, r->node,
-			 r->step_id, c->step_id);
+		_creject(c, "from %s (node %s): step %s, expected %s", k->peer, r->node, r->step_id,
+			 c->step_id);
 		c->refused++;
 		node_report_destroy(r);
 		goto out;
@@ -528,8 +530,9 @@ out:
 	_conn_close(c, k);
 	if (c->refused >= c->cap + CHANNEL_MAX_REFUSED && !c->stop) {
 		c->stop = true;
-		_creject(c, "after %zu signed messages that were not reports of this job or "
-			    "step: collection stopped there",
+		_creject(c,
+			 "after %zu signed messages that were not reports of this job or "
+			 "step: collection stopped there",
 			 c->refused);
 	}
 }
@@ -729,9 +732,14 @@ size_t channel_collect(struct channel_listener *l, const char *key_hex, const ch
 		_reject(reject, arg, "out of memory");
 		return 0;
 	}
-	*c = (struct _collect){.key_hex = key_hex, .job_id = job_id, .step_id = step_id,
-			       .deliver = deliver, .reject = reject, .arg = arg,
-			       .cap = expected < CHANNEL_MAX_REPORTS ? expected : CHANNEL_MAX_REPORTS};
+	*c = (struct _collect){.key_hex = key_hex,
+			       .job_id = job_id,
+			       .step_id = step_id,
+			       .deliver = deliver,
+			       .reject = reject,
+			       .arg = arg,
+			       .cap =
+				   expected < CHANNEL_MAX_REPORTS ? expected : CHANNEL_MAX_REPORTS};
 	for (size_t i = 0; i < CHANNEL_MAX_CONNS; i++)
 		c->conns[i].fd = -1;
 
@@ -766,8 +774,7 @@ size_t channel_collect(struct channel_listener *l, const char *key_hex, const ch
 		for (size_t i = 0; i < np && !c->stop && c->delivered < c->cap; i++)
 			if (which[i] && pfd[i].revents && which[i]->fd == pfd[i].fd)
 				_conn_read(c, which[i]);
-		if (np && !which[0] && (pfd[0].revents & POLLIN) &&
-		    _accept_some(c, l->fd) < 0)
+		if (np && !which[0] && (pfd[0].revents & POLLIN) && _accept_some(c, l->fd) < 0)
 			/* Out of descriptors or memory: the listener stays
 			 * readable, so wait a little rather than spin. */
 			accept_after = channel_now_ms() + 100;
@@ -776,15 +783,16 @@ size_t channel_collect(struct channel_listener *l, const char *key_hex, const ch
 	/* What is still open when collection ends. */
 	for (size_t i = 0; i < CHANNEL_MAX_CONNS; i++)
 		if (c->conns[i].fd >= 0)
-			_conn_drop(c, &c->conns[i], "collection ended before its message was whole");
+			_conn_drop(c, &c->conns[i],
+				   "collection ended before its message was whole");
 	if (c->idle)
 		_reject(reject, arg,
 			"from %zu connection%s: nothing received (idle until timed out, evicted "
 			"for newer connections or collection ended)",
 			c->idle, c->idle == 1 ? "" : "s");
 	if (c->unshown)
-		_reject(reject, arg, "from %zu more connection%s (reasons not itemised)", c->unshown,
-			c->unshown == 1 ? "" : "s");
+		_reject(reject, arg, "from %zu more connection%s (reasons not itemised)",
+			c->unshown, c->unshown == 1 ? "" : "s");
 	delivered = c->delivered;
 	free(c);
 	return delivered;

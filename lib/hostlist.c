@@ -15,7 +15,6 @@
 
 #include "hostlist.h"
 
-
 struct names {
 	char **v;
 	size_t n, cap;
@@ -67,7 +66,8 @@ static int _expand_one(struct names *a, const char *item)
 	}
 	memcpy(ranges, open + 1, rlen);
 	ranges[rlen] = '\0';
-	for (char *save = NULL, *r = strtok_r(ranges, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *r = strtok_r(ranges, ",", &save); r;
+	     r = strtok_r(NULL, ",", &save)) {
 		char *dash = strchr(r, '-'), *end;
 		unsigned long lo = strtoul(r, &end, 10), hi = lo;
 		if (end == r || (dash ? end != dash : *end)) {

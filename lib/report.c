@@ -601,8 +601,7 @@ static int _check_unique_ifaces(struct _jparse *p, const struct node_report *r)
 		idx[i] = i;
 	qsort_r(idx, r->nifaces, sizeof(*idx), _cmp_iface_index, r->ifaces);
 	for (size_t i = 1; i < r->nifaces; i++)
-		if (strcmp(r->ifaces[idx[i]].name, r->ifaces[idx[i - 1]].name) == 0 &&
-		    idx[i] < dup)
+		if (strcmp(r->ifaces[idx[i]].name, r->ifaces[idx[i - 1]].name) == 0 && idx[i] < dup)
 			dup = idx[i];
 	free(idx);
 	if (dup == SIZE_MAX)
@@ -736,7 +735,7 @@ fail:
 /* What step_summary_add() knows of the reports of one (node, step) pair
  * beyond the first, which is the one kept. */
 struct _pair {
-	uint32_t distinct;		   /* distinct reports: 2 or more is a conflict */
+	uint32_t distinct; /* distinct reports: 2 or more is a conflict */
 	unsigned char (*digest)[SHA256_DIGEST_LENGTH]; /* theirs, from the second on */
 };
 
@@ -753,7 +752,7 @@ struct step_summary {
 	size_t conflicting; /* reports beyond the first of a pair, not exact copies */
 	size_t refused;	    /* reports refused beyond the caps */
 	size_t max_reports, max_ifaces;
-	char **expected;    /* as given, duplicates and all: sorted when used */
+	char **expected; /* as given, duplicates and all: sorted when used */
 	size_t nexpected, cap_expected;
 };
 
@@ -1130,8 +1129,7 @@ static void _merge_iface(struct _node_view *v, struct node_report *const *ok,
 /* Merge the OK reports ok[0..n) of one node (sorted by time) into 'v':
  * its interfaces sorted by name once, so the work is n log n in the
  * interface records, whatever the number of steps. */
-static int _merge_node(struct _node_view *v, struct node_report **ok, size_t n,
-		       struct _scratch *sc)
+static int _merge_node(struct _node_view *v, struct node_report **ok, size_t n, struct _scratch *sc)
 {
 	size_t ne = 0, total = 0;
 
@@ -1461,12 +1459,13 @@ void step_summary_print(const struct step_summary *s, FILE *out, const char *pre
 			const struct _node_view *v = &w.nodes[i];
 			if (v->status != NODE_OK)
 				continue;
-			fprintf(out,
-				"%s  node %s: TX %" PRIu64 " bytes, RX %" PRIu64
-				" bytes, %zu interface%s, avg %.2f Gbps TX+RX, peak %.2f Gbps TX+RX",
-				p, v->name, v->total[METRIC_TX_BYTES], v->total[METRIC_RX_BYTES],
-				v->interfaces, v->interfaces == 1 ? "" : "s", _node_avg_gbps(v),
-				_node_peak_gbps(v));
+			fprintf(
+			    out,
+			    "%s  node %s: TX %" PRIu64 " bytes, RX %" PRIu64
+			    " bytes, %zu interface%s, avg %.2f Gbps TX+RX, peak %.2f Gbps TX+RX",
+			    p, v->name, v->total[METRIC_TX_BYTES], v->total[METRIC_RX_BYTES],
+			    v->interfaces, v->interfaces == 1 ? "" : "s", _node_avg_gbps(v),
+			    _node_peak_gbps(v));
 			if (v->straggler)
 				fprintf(out, ", straggler (%u %% of the median)", v->pct_of_median);
 			fprintf(out, "\n");
@@ -1484,7 +1483,8 @@ void step_summary_print(const struct step_summary *s, FILE *out, const char *pre
 		case NODE_OK:
 			break;
 		case _NODE_CONFLICT:
-			fprintf(out, "%s  node %s: %zu conflicting reports; its figures are left out\n",
+			fprintf(out,
+				"%s  node %s: %zu conflicting reports; its figures are left out\n",
 				p, v->name, v->conflicting);
 			break;
 		case NODE_MISSING:
@@ -1553,9 +1553,9 @@ static bool _node_to_json(cJSON *arr, const struct _node_view *v)
 	    !cJSON_AddNumberToObject(o, "conflicting_reports", (double)v->conflicting))
 		return false;
 	return cJSON_AddStringToObject(o, "node", v->name) &&
-	       cJSON_AddStringToObject(o, "status", v->status == _NODE_CONFLICT
-							? "conflict"
-							: node_status_name(v->status)) &&
+	       cJSON_AddStringToObject(o, "status",
+				       v->status == _NODE_CONFLICT ? "conflict"
+								   : node_status_name(v->status)) &&
 	       cJSON_AddStringToObject(o, "status_msg", v->status_msg) &&
 	       cJSON_AddNumberToObject(o, "tx_bytes", (double)v->total[METRIC_TX_BYTES]) &&
 	       cJSON_AddNumberToObject(o, "rx_bytes", (double)v->total[METRIC_RX_BYTES]) &&

@@ -19,9 +19,9 @@
 /* Why text_check() refused a string. */
 enum text_fault {
 	TEXT_OK = 0,
-	TEXT_CONTROL,      /* a C0 control or DEL */
-	TEXT_INVALID,      /* not UTF-8: a stray, overlong, surrogate or truncated sequence */
-	TEXT_NONPRINTING,  /* a C1 control or another non-printing code point */
+	TEXT_CONTROL,	  /* a C0 control or DEL */
+	TEXT_INVALID,	  /* not UTF-8: a stray, overlong, surrogate or truncated sequence */
+	TEXT_NONPRINTING, /* a C1 control or another non-printing code point */
 };
 
 /*

@@ -579,7 +579,8 @@ START_TEST(test_stalled_header_flood)
 
 	for (int i = 0; i < STALLED; i++) {
 		fds[i] = _raw_connect();
-		ck_assert_int_eq(send(fds[i], hdr, strlen(hdr), MSG_NOSIGNAL), (ssize_t)strlen(hdr));
+		ck_assert_int_eq(send(fds[i], hdr, strlen(hdr), MSG_NOSIGNAL),
+				 (ssize_t)strlen(hdr));
 	}
 	for (int i = 0; i < 2; i++) {
 		char node[8];
@@ -613,7 +614,7 @@ START_TEST(test_longer_than_declared)
 	_raw_send(longer, strlen(longer));
 	ck_assert_uint_eq(_collect(KEY_A, "0", 1, 1500), 0);
 	ck_assert_uint_eq(_got.nwhy, 1);
-	ck_assert_msg(strstr(_got.why[0], "more bytes than the header declares (" ), "%s",
+	ck_assert_msg(strstr(_got.why[0], "more bytes than the header declares ("), "%s",
 		      _got.why[0]);
 	free(msg);
 	free(longer);

@@ -32,8 +32,8 @@ END_TEST
 
 START_TEST(test_expand_malformed)
 {
-	const char *bad[] = {"", "n[", "n[]", "n[1-]", "n[3-1]", "n[a]", "n[1]x[2]", "a,,b",
-			     "n1]", "n[1-2"};
+	const char *bad[] = {"",     "n[",	 "n[]",	 "n[1-]", "n[3-1]",
+			     "n[a]", "n[1]x[2]", "a,,b", "n1]",	  "n[1-2"};
 	char **v = NULL;
 	size_t n = 0;
 

@@ -721,17 +721,17 @@ START_TEST(test_json_text_scrubbed)
 	static const struct {
 		const char *in, *out;
 	} msgs[] = {
-	    {"\xc2\x9b" "31mred", "?31mred"},		  /* C1 CSI */
-	    {"a\xc2\x85" "b\xc2\x9f", "a?b?"},		  /* NEL, APC */
-	    {"bad \xff\xfe utf8", "bad ?? utf8"},	  /* not UTF-8 */
-	    {"\xc0\xaf overlong", "?? overlong"},	  /* overlong '/' */
-	    {"\xed\xa0\x80 surrogate", "??? surrogate"},  /* U+D800 */
-	    {"cut \xe2\x82", "cut ??"},			  /* truncated */
-	    {"evil\xe2\x80\xae" "cod.exe", "evil?cod.exe"}, /* RLO */
-	    {"x\xe2\x81\xa6" "y\xe2\x81\xa9", "x?y?"},	  /* LRI, PDI */
-	    {"line\xe2\x80\xa8" "sep\xe2\x80\xa9", "line?sep?"},
+	    {"\302\23331mred", "?31mred"},		 /* C1 CSI */
+	    {"a\302\205b\302\237", "a?b?"},		 /* NEL, APC */
+	    {"bad \xff\xfe utf8", "bad ?? utf8"},	 /* not UTF-8 */
+	    {"\xc0\xaf overlong", "?? overlong"},	 /* overlong '/' */
+	    {"\xed\xa0\x80 surrogate", "??? surrogate"}, /* U+D800 */
+	    {"cut \xe2\x82", "cut ??"},			 /* truncated */
+	    {"evil\342\200\256cod.exe", "evil?cod.exe"}, /* RLO */
+	    {"x\342\201\246y\342\201\251", "x?y?"},	 /* LRI, PDI */
+	    {"line\342\200\250sep\342\200\251", "line?sep?"},
 	    {"zero\xe2\x80\x8bwidth\xef\xbb\xbf", "zero?width?"},
-	    {"tag\xf3\xa0\x80\x81", "tag?"},		  /* U+E0001 */
+	    {"tag\xf3\xa0\x80\x81", "tag?"}, /* U+E0001 */
 	    {"caf\xc3\xa9 5 \xc2\xb5s \xe2\x86\x92 ok \xf0\x9f\x99\x82",
 	     "caf\xc3\xa9 5 \xc2\xb5s \xe2\x86\x92 ok \xf0\x9f\x99\x82"},
 	};
@@ -769,10 +769,10 @@ START_TEST(test_json_text_scrubbed)
 
 	/* Names and ids: refused, with where. */
 	root = _base();
-	_set(root, "node", cJSON_CreateString("n1\xc2\x9b" "2J"));
+	_set(root, "node", cJSON_CreateString("n1\302\2332J"));
 	_expect_reject(root, "field 'node': non-printing character U+009B at byte 2");
 	root = _base();
-	_set(root, "node", cJSON_CreateString("n\xe2\x80\xae" "1"));
+	_set(root, "node", cJSON_CreateString("n\342\200\2561"));
 	_expect_reject(root, "field 'node': non-printing character U+202E at byte 1");
 	root = _base();
 	_set(_iface_obj(root, 1), "name", cJSON_CreateString("rdmap\xff"));
@@ -785,11 +785,11 @@ START_TEST(test_json_text_scrubbed)
 	_expect_reject(root, "field 'job_id': not UTF-8 at byte 1");
 	/* Printable UTF-8 in a name is fine. */
 	root = _base();
-	_set(root, "node", cJSON_CreateString("n\xc3\xa9" "1"));
+	_set(root, "node", cJSON_CreateString("n\303\2511"));
 	text = cJSON_PrintUnformatted(root);
 	r = node_report_from_json(text, strlen(text), _err, sizeof(_err));
 	ck_assert_msg(r != NULL, "%s", _err);
-	ck_assert_str_eq(r->node, "n\xc3\xa9" "1");
+	ck_assert_str_eq(r->node, "n\303\2511");
 	node_report_destroy(r);
 	free(text);
 	cJSON_Delete(root);
@@ -1093,14 +1093,16 @@ START_TEST(test_summary_stragglers)
 	_add(s, _mk("e", "0", 0, 1, 100, 0, 0, 1, 0, 0));
 	/* Traffic 300 1000 100 500 100: median 300, threshold 150. */
 	text = _print(s, "");
-	ck_assert_ptr_nonnull(strstr(text, "  node b: TX 100 bytes, RX 0 bytes, 1 interface, "
-					   "avg 0.00 Gbps TX+RX, peak 0.00 Gbps TX+RX, straggler (33 % "
-					   "of the "
-					   "median)\n"));
-	ck_assert_ptr_nonnull(strstr(text, "  node e: TX 100 bytes, RX 0 bytes, 1 interface, "
-					   "avg 0.00 Gbps TX+RX, peak 0.00 Gbps TX+RX, straggler (33 % "
-					   "of the "
-					   "median)\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+				     "  node b: TX 100 bytes, RX 0 bytes, 1 interface, "
+				     "avg 0.00 Gbps TX+RX, peak 0.00 Gbps TX+RX, straggler (33 % "
+				     "of the "
+				     "median)\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+				     "  node e: TX 100 bytes, RX 0 bytes, 1 interface, "
+				     "avg 0.00 Gbps TX+RX, peak 0.00 Gbps TX+RX, straggler (33 % "
+				     "of the "
+				     "median)\n"));
 	ck_assert_uint_eq(tu_count_substr(text, "straggler"), 2);
 	ck_assert_ptr_nonnull(
 	    strstr(text, "  slowest node: b (100 bytes, 33 % of the median 300)\n"));
@@ -1192,8 +1194,8 @@ START_TEST(test_summary_duplicate)
 	ck_assert_ptr_nonnull(s);
 	_add(s, _mk("n1", "0", 0, 1, 1000, 1000, 1, 1, 0, 0));
 	_add(s, _mk("n1", "0", 0, 1, 1000, 1000, 1, 1, 0, 0)); /* byte for byte */
-	_add(s, _mk("n1", "1", 2, 3, 1, 1, 1, 1, 0, 0));	/* another step */
-	_add(s, _mk("n2", "0", 0, 1, 1, 1, 1, 1, 0, 0));	/* another node */
+	_add(s, _mk("n1", "1", 2, 3, 1, 1, 1, 1, 0, 0));       /* another step */
+	_add(s, _mk("n2", "0", 0, 1, 1, 1, 1, 1, 0, 0));       /* another node */
 	text = _print(s, "");
 	ck_assert_ptr_nonnull(strstr(text, "  node n1: TX 1001 bytes, RX 1001 bytes,"));
 	ck_assert_ptr_null(strstr(text, "conflicting"));
@@ -1221,10 +1223,12 @@ START_TEST(test_summary_conflict)
 		_add(s, order ? genuine : forged);
 		_add(s, _mk("n3", "0", 0, 1, 9000, 9000, 1, 1, 0, 0)); /* the forged one again */
 		text = _print(s, "p: ");
-		ck_assert_msg(strstr(text, "p:   node n3: 2 conflicting reports; its figures are left "
-					   "out\n"),
+		ck_assert_msg(strstr(text,
+				     "p:   node n3: 2 conflicting reports; its figures are left "
+				     "out\n"),
 			      "%s", text);
-		ck_assert_ptr_nonnull(strstr(text, "p: job 42 step 0: 2 nodes, 2 interfaces, 1.00 s\n"));
+		ck_assert_ptr_nonnull(
+		    strstr(text, "p: job 42 step 0: 2 nodes, 2 interfaces, 1.00 s\n"));
 		ck_assert_ptr_nonnull(strstr(text, "p:   TX 1200 bytes (0.00 GB)"));
 		ck_assert_ptr_null(strstr(text, "node n3: TX"));
 		free(text);
