@@ -9,9 +9,11 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -449,23 +451,53 @@ out:
 
 /* ---------------------------------------------------------- container -- */
 
-/* FULL_URI must not send the token anywhere but a local agent, or TLS. */
-static bool _container_url_allowed(const char *url)
+/* A host (as libcurl gives it: IPv6 in brackets) that is a local agent. */
+static bool _container_host_local(const char *host)
 {
-	static const char *const hosts[] = {"127.0.0.1",     "localhost",      "[::1]",
-					    "169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"};
-	CURLU *u = curl_url();
+	static const char *const v4[] = {"169.254.170.2", "169.254.170.23"};
+	struct in_addr a4;
+	struct in6_addr a6, want6;
+	char buf[INET6_ADDRSTRLEN + 2];
+	size_t n = strlen(host);
+
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	/* Numeric IPv4 only (inet_pton takes exactly four decimal parts): a
+	 * name such as "127.attacker.example" is DNS's to answer. */
+	if (inet_pton(AF_INET, host, &a4) == 1) {
+		if ((ntohl(a4.s_addr) >> 24) == 127)
+			return true;
+		for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++)
+			if (strcmp(host, v4[i]) == 0)
+				return true;
+		return false;
+	}
+	if (n < 3 || n - 2 >= sizeof(buf) || host[0] != '[' || host[n - 1] != ']')
+		return false;
+	memcpy(buf, host + 1, n - 2);
+	buf[n - 2] = '\0';
+	if (inet_pton(AF_INET6, buf, &a6) != 1)
+		return false;
+	if (IN6_IS_ADDR_LOOPBACK(&a6))
+		return true;
+	return inet_pton(AF_INET6, "fd00:ec2::23", &want6) == 1 &&
+	       memcmp(&a6, &want6, sizeof(a6)) == 0;
+}
+
+/* FULL_URI must not send the token anywhere but a local agent, or TLS. */
+bool aws_container_url_allowed(const char *url)
+{
+	CURLU *u = url ? curl_url() : NULL;
 	char *scheme = NULL, *host = NULL;
 	bool ok = false;
 
 	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		ok = strcasecmp(scheme, "https") == 0;
-		for (size_t i = 0; !ok && i < sizeof(hosts) / sizeof(hosts[0]); i++)
-			ok = strcasecmp(host, hosts[i]) == 0;
-		ok |= strncmp(host, "127.", 4) == 0;
-		ok &= strcasecmp(scheme, "http") == 0 || strcasecmp(scheme, "https") == 0;
+		if (strcasecmp(scheme, "https") == 0)
+			ok = true;
+		else if (strcasecmp(scheme, "http") == 0)
+			ok = _container_host_local(host);
 	}
 	curl_free(scheme);
 	curl_free(host);
@@ -539,7 +571,7 @@ static int _src_container(struct aws_env *env, struct aws_creds *out, char *why,
 		return -1;
 	}
 	http_url_redact(url, shown, sizeof(shown));
-	if (!rel && !_container_url_allowed(url)) {
+	if (!rel && !aws_container_url_allowed(url)) {
 		snprintf(why, len,
 			 "container: AWS_CONTAINER_CREDENTIALS_FULL_URI %s is neither https nor "
 			 "a loopback or ECS/EKS agent address",

@@ -97,4 +97,16 @@ const char *aws_env_instance_id(struct aws_env *env);
 /* Wipe and free the strings of 'c'. */
 void aws_creds_clear(struct aws_creds *c);
 
+/*
+ * Whether AWS_CONTAINER_CREDENTIALS_FULL_URI 'url' may receive the
+ * container authorization token (exposed for tests). As the AWS SDKs
+ * (botocore, the JavaScript v3 and Java v2 SDKs) decide: any https URL;
+ * over http only a local agent: a loopback address (127.0.0.0/8 written
+ * as a numeric IPv4 address, or ::1 in brackets), "localhost", and the
+ * ECS and EKS agents 169.254.170.2, 169.254.170.23 and [fd00:ec2::23].
+ * A name that merely starts like one ("127.0.0.1.nip.io", "localhost.evil")
+ * is refused.
+ */
+bool aws_container_url_allowed(const char *url);
+
 #endif

@@ -8,12 +8,30 @@
  *   than block.
  * - channel_listen() takes a numeric IPv4 address only (no name lookup);
  *   anything else is EINVAL.
- * - channel_collect() reads connections one after the other; each gets at
- *   most min(time left, CHANNEL_CONN_MS) so that one slow or silent peer
- *   cannot starve the others. A message must end with the peer closing
- *   (or shutting down) its side. A malformed 'key_hex' rejects once
- *   ("malformed key") and returns 0. A NULL 'job_id' accepts any job; a
- *   NULL 'deliver' destroys valid reports (they are still counted).
+ * - channel_collect() serves up to CHANNEL_MAX_CONNS connections at once
+ *   with poll(). A connection gets CHANNEL_HEADER_MS from its accept for
+ *   a well-formed header and CHANNEL_CONN_MS for the whole message; its
+ *   bytes are checked as they come (magic, header, no more than the
+ *   header declares), so a wrong one is dropped at its first wrong byte.
+ *   Each new connection is read at once: a node sends its report in one
+ *   write right after connecting, so it is usually whole by then and
+ *   never holds a slot. When every slot is taken, a new connection
+ *   evicts the oldest one still without a header, else the oldest one:
+ *   a flood of idle peers only ever evicts idle peers, whatever their
+ *   number. A message must end with the peer closing (or shutting down)
+ *   its side. The work a call does is bounded: at most 'expected' (and
+ *   CHANNEL_MAX_REPORTS) deliveries, then it returns; signed messages
+ *   that are not reports of the job or step count against 'expected'
+ *   plus CHANNEL_MAX_REFUSED, after which the call stops (they come from
+ *   a holder of the key: nothing genuine is lost by not reading more);
+ *   at most CHANNEL_MAX_CONNS buffers of at most a header and
+ *   CHANNEL_MAX_PAYLOAD bytes are held. Connections that never sent a
+ *   byte are not rejected one by one but counted in one rejection at the
+ *   end of the call; past CHANNEL_REJECT_LINES rejections, the others are
+ *   counted in one last line, so a flood costs the job's output two
+ *   lines. A malformed 'key_hex' rejects once ("malformed key") and
+ *   returns 0. A NULL 'job_id' accepts any job; a NULL 'deliver' destroys
+ *   valid reports (they are still counted).
  * - channel_send() resolves a numeric host without any lookup; a name goes
  *   through getaddrinfo(), whose time is bounded by the resolver's own
  *   settings (resolv.conf timeout and attempts), not by 'timeout_ms'.
@@ -58,8 +76,16 @@
 #define CHANNEL_LEN_DIGITS 7
 /* "EFAM1 " + 64 hex + " " + length + "\n" */
 #define CHANNEL_HEADER_MAX (CHANNEL_MAGIC_LEN + CHANNEL_MAC_HEX + 1 + CHANNEL_LEN_DIGITS + 1)
-/* The most time one connection gets in channel_collect(). */
+/* The most time one connection gets in channel_collect(): for its
+ * header, and for the whole message. */
+#define CHANNEL_HEADER_MS 1000
 #define CHANNEL_CONN_MS 2000
+/* Rejections passed to the callback one by one per call; the rest are
+ * counted in one last line. */
+#define CHANNEL_REJECT_LINES 32
+/* Signed messages that are not reports of this job or step, beyond the
+ * reports expected, after which a call stops. */
+#define CHANNEL_MAX_REFUSED 16
 
 struct channel_listener {
 	int fd;
@@ -187,72 +213,97 @@ char *channel_frame(const char *key_hex, const char *payload, size_t len, size_t
 	return msg;
 }
 
-int channel_verify(const char *key_hex, const char *msg, size_t len, size_t *payload_off,
-		   size_t *payload_len, char *err, size_t errlen)
+/*
+ * Parse the header at the start of msg[0..len): magic, signature (into
+ * 'mac'), payload length. Returns 1 with '*hlen' (bytes up to and with the
+ * newline) and '*declared'; 0 when the bytes so far begin a header but do
+ * not finish it and 'more' says more may come; -1 with a reason. Used on
+ * a whole message and, as bytes arrive, to judge a connection early.
+ */
+static int _parse_header(const char *msg, size_t len, bool more,
+			 unsigned char mac[CHANNEL_MAC_BYTES], size_t *hlen, size_t *declared,
+			 char *err, size_t errlen)
 {
-	unsigned char key[CHANNEL_KEY_BYTES], want[CHANNEL_MAC_BYTES], got[CHANNEL_MAC_BYTES];
-	size_t p, declared = 0, digits = 0, off;
+	size_t p, n = 0, digits = 0;
 
-	if (_key_decode(key_hex, key) < 0) {
-		_msg(err, errlen, "malformed key");
+	if (!msg || len < CHANNEL_MAGIC_LEN) {
+		if (more && (len == 0 || memcmp(msg, CHANNEL_MAGIC, len) == 0))
+			return 0;
+		_msg(err, errlen, "bad magic (not an efa-monitor message)");
 		return -1;
 	}
-	if (!msg || len < CHANNEL_MAGIC_LEN || memcmp(msg, CHANNEL_MAGIC, CHANNEL_MAGIC_LEN) != 0) {
+	if (memcmp(msg, CHANNEL_MAGIC, CHANNEL_MAGIC_LEN) != 0) {
 		_msg(err, errlen, "bad magic (not an efa-monitor message)");
-		goto fail;
+		return -1;
 	}
 	p = CHANNEL_MAGIC_LEN;
-	if (len < p + CHANNEL_MAC_HEX) {
-		_msg(err, errlen, "truncated header");
-		goto fail;
-	}
-	if (hex_decode(msg + p, got, sizeof(got)) < 0) {
+	if (len < p + CHANNEL_MAC_HEX)
+		goto truncated;
+	if (hex_decode(msg + p, mac, CHANNEL_MAC_BYTES) < 0) {
 		_msg(err, errlen, "malformed header: the signature is not %d hex digits",
 		     CHANNEL_MAC_HEX);
-		goto fail;
+		return -1;
 	}
 	p += CHANNEL_MAC_HEX;
-	if (p >= len) {
-		_msg(err, errlen, "truncated header");
-		goto fail;
-	}
+	if (p >= len)
+		goto truncated;
 	if (msg[p] != ' ') {
 		_msg(err, errlen, "malformed header: no space after the signature");
-		goto fail;
+		return -1;
 	}
 	p++;
 	while (p < len && msg[p] >= '0' && msg[p] <= '9') {
 		if (digits == 0 && msg[p] == '0' && p + 1 < len && msg[p + 1] >= '0' &&
 		    msg[p + 1] <= '9') {
 			_msg(err, errlen, "malformed header: payload length with a leading zero");
-			goto fail;
+			return -1;
 		}
 		if (++digits > CHANNEL_LEN_DIGITS) {
 			_msg(err, errlen, "payload length above the limit of %d bytes",
 			     CHANNEL_MAX_PAYLOAD);
-			goto fail;
+			return -1;
 		}
-		declared = declared * 10 + (size_t)(msg[p] - '0');
+		n = n * 10 + (size_t)(msg[p] - '0');
 		p++;
 	}
-	if (p >= len) {
-		_msg(err, errlen, "truncated header");
-		goto fail;
-	}
+	if (p >= len)
+		goto truncated;
 	if (digits == 0) {
 		_msg(err, errlen, "malformed header: no payload length");
-		goto fail;
+		return -1;
 	}
 	if (msg[p] != '\n') {
 		_msg(err, errlen, "malformed header: no newline after the payload length");
-		goto fail;
+		return -1;
 	}
-	if (declared > CHANNEL_MAX_PAYLOAD) {
-		_msg(err, errlen, "payload length %zu above the limit of %d bytes", declared,
+	if (n > CHANNEL_MAX_PAYLOAD) {
+		_msg(err, errlen, "payload length %zu above the limit of %d bytes", n,
 		     CHANNEL_MAX_PAYLOAD);
-		goto fail;
+		return -1;
 	}
-	off = p + 1;
+	*hlen = p + 1;
+	*declared = n;
+	return 1;
+
+truncated:
+	if (more)
+		return 0;
+	_msg(err, errlen, "truncated header");
+	return -1;
+}
+
+int channel_verify(const char *key_hex, const char *msg, size_t len, size_t *payload_off,
+		   size_t *payload_len, char *err, size_t errlen)
+{
+	unsigned char key[CHANNEL_KEY_BYTES], want[CHANNEL_MAC_BYTES], got[CHANNEL_MAC_BYTES];
+	size_t declared = 0, off = 0;
+
+	if (_key_decode(key_hex, key) < 0) {
+		_msg(err, errlen, "malformed key");
+		return -1;
+	}
+	if (_parse_header(msg, len, false, got, &off, &declared, err, errlen) < 0)
+		goto fail;
 	if (len - off != declared) {
 		_msg(err, errlen, "length mismatch: the header says %zu bytes, the payload has %zu",
 		     declared, len - off);
@@ -355,121 +406,307 @@ static void _reject(channel_reject_fn reject, void *arg, const char *fmt, ...)
 	reject(why, arg);
 }
 
-/*
- * Read one message from 'fd' until EOF, 'deadline' or the size limit.
- * Returns the malloc'ed bytes (length in '*len'), or NULL with a reason.
- */
-static char *_read_message(int fd, uint64_t deadline, int budget_ms, size_t *len, char *err,
-			   size_t errlen)
+/* ------------------------------------------------------ collecting -- */
+
+/* One accepted connection in channel_collect(). */
+struct _conn {
+	int fd;		    /* -1: the slot is free */
+	char peer[64];	    /* "a.b.c.d:port" */
+	uint64_t seq;	    /* accept order: lower is older */
+	uint64_t header_by; /* CLOCK_MONOTONIC ms: the header must be in by then */
+	uint64_t done_by;   /* ... and the whole message */
+	char *buf;
+	size_t n, cap;
+	bool header; /* a well-formed header has arrived */
+	size_t need; /* with 'header': header plus declared payload */
+};
+
+/* What one call of channel_collect() holds. */
+struct _collect {
+	const char *key_hex, *job_id, *step_id;
+	channel_deliver_fn deliver;
+	channel_reject_fn reject;
+	void *arg;
+	size_t cap; /* reports to deliver at most */
+	size_t delivered;
+	size_t refused; /* signed messages refused (wrong job or step, not a report) */
+	size_t reasons; /* rejections passed to 'reject' one by one */
+	size_t unshown; /* rejections past CHANNEL_REJECT_LINES, counted only */
+	size_t idle;	/* connections closed before their first byte */
+	bool stop;
+	uint64_t seq;
+	struct _conn conns[CHANNEL_MAX_CONNS];
+	size_t nconns;
+};
+
+/* One rejection: passed on while few, counted once they are many, so a
+ * flood of connections costs the job's output one line. */
+static void _creject(struct _collect *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void _creject(struct _collect *c, const char *fmt, ...)
 {
-	const size_t limit = CHANNEL_HEADER_MAX + CHANNEL_MAX_PAYLOAD;
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
+	char why[512];
+	va_list ap;
 
-	if (!buf) {
-		_msg(err, errlen, "out of memory");
-		return NULL;
+	if (c->reasons >= CHANNEL_REJECT_LINES) {
+		c->unshown++;
+		return;
 	}
-	for (;;) {
-		if (n == cap) {
-			size_t ncap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
-			char *nb = realloc(buf, ncap);
-			if (!nb) {
-				_msg(err, errlen, "out of memory");
-				goto fail;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		ssize_t got = recv(fd, buf + n, cap - n, 0);
-		if (got > 0) {
-			n += (size_t)got;
-			if (n > limit) {
-				_msg(err, errlen, "message larger than %zu bytes", limit);
-				goto fail;
-			}
-			/* Not ours: no need to wait for the rest. */
-			if (n >= CHANNEL_MAGIC_LEN &&
-			    memcmp(buf, CHANNEL_MAGIC, CHANNEL_MAGIC_LEN)) {
-				_msg(err, errlen, "bad magic (not an efa-monitor message)");
-				goto fail;
-			}
-			continue;
-		}
-		if (got == 0)
-			break;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			_msg(err, errlen, "read: %s", strerror(errno));
-			goto fail;
-		}
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int left = _ms_left(deadline, channel_now_ms());
-		if (left == 0) {
-			_msg(err, errlen, "timed out after %d ms (%zu bytes read)", budget_ms, n);
-			goto fail;
-		}
-		if (poll(&pfd, 1, left) < 0 && errno != EINTR) {
-			_msg(err, errlen, "poll: %s", strerror(errno));
-			goto fail;
-		}
-	}
-	*len = n;
-	return buf;
-
-fail:
-	free(buf);
-	return NULL;
+	c->reasons++;
+	if (!c->reject)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	c->reject(why, c->arg);
 }
 
-/* Read, check and deliver one connection's message. Returns 1 if delivered. */
-static int _handle(int fd, const char *peer, uint64_t deadline, const char *key_hex,
-		   const char *job_id, const char *step_id, channel_deliver_fn deliver,
-		   channel_reject_fn reject, void *arg)
+static void _conn_close(struct _collect *c, struct _conn *k)
 {
-	uint64_t now = channel_now_ms();
-	int budget = _ms_left(deadline, now);
-	char err[384];
-	size_t len = 0, off = 0, plen = 0;
-	struct node_report *r = NULL;
-	char *msg;
+	if (k->fd < 0)
+		return;
+	close(k->fd);
+	k->fd = -1;
+	free(k->buf);
+	k->buf = NULL;
+	k->n = k->cap = 0;
+	c->nconns--;
+}
 
-	if (budget > CHANNEL_CONN_MS)
-		budget = CHANNEL_CONN_MS;
-	msg = _read_message(fd, now + (uint64_t)budget, budget, &len, err, sizeof(err));
-	if (!msg) {
-		_reject(reject, arg, "from %s: %s", peer, err);
-		return 0;
+/* Close 'k' before its message is whole: rejected with 'what', or only
+ * counted when it never sent a byte (an idle connection has nothing to
+ * show, and there may be thousands). */
+static void _conn_drop(struct _collect *c, struct _conn *k, const char *what)
+{
+	if (k->n == 0)
+		c->idle++;
+	else if (k->header)
+		_creject(c, "from %s: %s (%zu of %zu bytes read)", k->peer, what, k->n, k->need);
+	else
+		_creject(c, "from %s: %s (no complete header in %zu bytes)", k->peer, what, k->n);
+	_conn_close(c, k);
+}
+
+/* Check and deliver a whole message. */
+static void _conn_finish(struct _collect *c, struct _conn *k)
+{
+	char err[384];
+	size_t off = 0, plen = 0;
+	struct node_report *r;
+
+	if (channel_verify(c->key_hex, k->buf, k->n, &off, &plen, err, sizeof(err)) < 0) {
+		_creject(c, "from %s: %s", k->peer, err);
+		goto out;
 	}
-	if (channel_verify(key_hex, msg, len, &off, &plen, err, sizeof(err)) < 0) {
-		_reject(reject, arg, "from %s: %s", peer, err);
-		free(msg);
-		return 0;
-	}
-	r = node_report_from_json(msg + off, plen, err, sizeof(err));
-	free(msg);
+	/* Signed with the key from here on: whoever sent it holds the job's
+	 * key, and what they can make this process do is bounded too. */
+	r = node_report_from_json(k->buf + off, plen, err, sizeof(err));
 	if (!r) {
-		_reject(reject, arg, "from %s: not a node report: %s", peer, err);
-		return 0;
+		_creject(c, "from %s: not a node report: %s", k->peer, err);
+		c->refused++;
+		goto out;
 	}
-	if (job_id && strcmp(r->job_id, job_id) != 0) {
-		_reject(reject, arg, "from %s (node %s): job %s, expected %s", peer, r->node,
-			r->job_id, job_id);
+	if (c->job_id && strcmp(r->job_id, c->job_id) != 0) {
+		_creject(c, "from %s (node %s): job %s, expected %s", k->peer, r->node, r->job_id,
+			 c->job_id);
+		c->refused++;
 		node_report_destroy(r);
-		return 0;
+		goto out;
 	}
-	if (step_id && strcmp(r->step_id, step_id) != 0) {
-		_reject(reject, arg, "from %s (node %s): step %s, expected %s", peer, r->node,
-			r->step_id, step_id);
+	if (c->step_id && strcmp(r->step_id, c->step_id) != 0) {
+		_creject(c, "from %s (node %s): step %s, expected %s", k->peer, r->node, r->step_id,
+			 c->step_id);
+		c->refused++;
 		node_report_destroy(r);
-		return 0;
+		goto out;
 	}
-	if (deliver)
-		deliver(r, arg);
+	c->delivered++;
+	if (c->deliver)
+		c->deliver(r, c->arg);
 	else
 		node_report_destroy(r);
-	return 1;
+out:
+	_conn_close(c, k);
+	if (c->refused >= c->cap + CHANNEL_MAX_REFUSED && !c->stop) {
+		c->stop = true;
+		_creject(c,
+			 "after %zu signed messages that were not reports of this job or "
+			 "step: collection stopped there",
+			 c->refused);
+	}
+}
+
+/* Read what 'k' has for us now. Finishes, drops or keeps it. */
+static void _conn_read(struct _collect *c, struct _conn *k)
+{
+	char err[256];
+
+	for (;;) {
+		/* Before the header: room for a header. After: exactly the
+		 * message and one byte more, to notice a longer one. */
+		size_t want = k->header ? k->need + 1 : CHANNEL_HEADER_MAX + 1;
+		if (k->n == k->cap) {
+			size_t ncap = k->cap ? k->cap * 2 : 4096;
+			if (ncap > want)
+				ncap = want;
+			if (ncap <= k->n) {
+				/* Only when the header is there and the peer sends
+				 * more than it declared. */
+				_creject(c, "from %s: more bytes than the header declares (%zu)",
+					 k->peer, k->need);
+				_conn_close(c, k);
+				return;
+			}
+			char *nb = realloc(k->buf, ncap);
+			if (!nb) {
+				_creject(c, "from %s: out of memory", k->peer);
+				_conn_close(c, k);
+				return;
+			}
+			k->buf = nb;
+			k->cap = ncap;
+		}
+		ssize_t got = recv(k->fd, k->buf + k->n, k->cap - k->n, 0);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (got < 0) {
+			_creject(c, "from %s: read: %s", k->peer, strerror(errno));
+			_conn_close(c, k);
+			return;
+		}
+		if (got == 0) {
+			/* The peer closed its side: the message is whole. */
+			_conn_finish(c, k);
+			return;
+		}
+		k->n += (size_t)got;
+		if (k->header) {
+			if (k->n > k->need) {
+				_creject(c, "from %s: more bytes than the header declares (%zu)",
+					 k->peer, k->need);
+				_conn_close(c, k);
+				return;
+			}
+			continue;
+		}
+		unsigned char mac[CHANNEL_MAC_BYTES];
+		size_t hlen = 0, declared = 0;
+		int rc = _parse_header(k->buf, k->n, k->n <= CHANNEL_HEADER_MAX, mac, &hlen,
+				       &declared, err, sizeof(err));
+		if (rc < 0) {
+			_creject(c, "from %s: %s", k->peer, err);
+			_conn_close(c, k);
+			return;
+		}
+		if (rc == 1) {
+			k->header = true;
+			k->need = hlen + declared;
+			if (k->n > k->need) {
+				_creject(c, "from %s: more bytes than the header declares (%zu)",
+					 k->peer, k->need);
+				_conn_close(c, k);
+				return;
+			}
+		}
+	}
+}
+
+/* The slot to give a new connection when all are taken: the oldest one
+ * still without a header (an idle or slow peer), else the oldest. */
+static struct _conn *_conn_victim(struct _collect *c)
+{
+	struct _conn *old = NULL, *oldhdr = NULL;
+
+	for (size_t i = 0; i < CHANNEL_MAX_CONNS; i++) {
+		struct _conn *k = &c->conns[i];
+		if (k->fd < 0)
+			continue;
+		if (!k->header && (!old || k->seq < old->seq))
+			old = k;
+		if (k->header && (!oldhdr || k->seq < oldhdr->seq))
+			oldhdr = k;
+	}
+	return old ? old : oldhdr;
+}
+
+/* Accept what the listener has queued, each read at once (a node's
+ * report is usually whole in the socket by then). Returns -1 when accept
+ * fails for want of descriptors or memory. */
+static int _accept_some(struct _collect *c, int lfd)
+{
+	for (size_t round = 0; round < CHANNEL_MAX_CONNS && !c->stop && c->delivered < c->cap;
+	     round++) {
+		struct sockaddr_storage ss;
+		socklen_t sslen = sizeof(ss);
+		struct _conn *k = NULL;
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			int e = errno;
+			if (e == EAGAIN || e == EWOULDBLOCK)
+				return 0;
+			if (e == EINTR || e == ECONNABORTED || e == EPROTO)
+				continue;
+			_creject(c, "accept: %s", strerror(e));
+			return -1;
+		}
+		if (c->nconns == CHANNEL_MAX_CONNS) {
+			k = _conn_victim(c);
+			_conn_drop(c, k,
+				   k->header ? "evicted for a newer connection before its message "
+					       "was whole"
+					     : "evicted for a newer connection before its header");
+		} else {
+			for (size_t i = 0; i < CHANNEL_MAX_CONNS && !k; i++)
+				if (c->conns[i].fd < 0)
+					k = &c->conns[i];
+		}
+		if (!k) { /* cannot happen: nconns counts the slots in use */
+			close(fd);
+			return 0;
+		}
+		uint64_t now = channel_now_ms();
+		memset(k, 0, sizeof(*k));
+		k->fd = fd;
+		k->seq = c->seq++;
+		k->header_by = now + CHANNEL_HEADER_MS;
+		k->done_by = now + CHANNEL_CONN_MS;
+		_addr_text((struct sockaddr *)&ss, sslen, k->peer, sizeof(k->peer));
+		c->nconns++;
+		_conn_read(c, k);
+	}
+	return 0;
+}
+
+/* Drop connections past their deadlines; returns the earliest deadline
+ * still ahead (or 'until'). */
+static uint64_t _conn_expire(struct _collect *c, uint64_t now, uint64_t until)
+{
+	char what[96];
+
+	for (size_t i = 0; i < CHANNEL_MAX_CONNS; i++) {
+		struct _conn *k = &c->conns[i];
+		if (k->fd < 0)
+			continue;
+		if (!k->header && now >= k->header_by) {
+			snprintf(what, sizeof(what), "no complete header within %d ms",
+				 CHANNEL_HEADER_MS);
+			_conn_drop(c, k, what);
+			continue;
+		}
+		if (now >= k->done_by) {
+			snprintf(what, sizeof(what), "timed out after %d ms", CHANNEL_CONN_MS);
+			_conn_drop(c, k, what);
+			continue;
+		}
+		uint64_t by = k->header ? k->done_by : k->header_by;
+		if (by < until)
+			until = by;
+	}
+	return until;
 }
 
 size_t channel_collect(struct channel_listener *l, const char *key_hex, const char *job_id,
@@ -477,7 +714,11 @@ size_t channel_collect(struct channel_listener *l, const char *key_hex, const ch
 		       channel_deliver_fn deliver, channel_reject_fn reject, void *arg)
 {
 	unsigned char key[CHANNEL_KEY_BYTES];
-	size_t delivered = 0;
+	struct pollfd pfd[CHANNEL_MAX_CONNS + 1];
+	struct _conn *which[CHANNEL_MAX_CONNS + 1];
+	uint64_t accept_after = 0;
+	struct _collect *c;
+	size_t delivered;
 
 	if (!l || l->fd < 0)
 		return 0;
@@ -486,41 +727,74 @@ size_t channel_collect(struct channel_listener *l, const char *key_hex, const ch
 		return 0;
 	}
 	OPENSSL_cleanse(key, sizeof(key));
-	while (delivered < expected) {
-		struct pollfd pfd = {.fd = l->fd, .events = POLLIN};
-		struct sockaddr_storage ss;
-		socklen_t sslen = sizeof(ss);
-		char peer[NI_MAXHOST + NI_MAXSERV + 4];
-		int left = _ms_left(deadline_ms, channel_now_ms());
-		int fd, rc;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		_reject(reject, arg, "out of memory");
+		return 0;
+	}
+	*c = (struct _collect){.key_hex = key_hex,
+			       .job_id = job_id,
+			       .step_id = step_id,
+			       .deliver = deliver,
+			       .reject = reject,
+			       .arg = arg,
+			       .cap =
+				   expected < CHANNEL_MAX_REPORTS ? expected : CHANNEL_MAX_REPORTS};
+	for (size_t i = 0; i < CHANNEL_MAX_CONNS; i++)
+		c->conns[i].fd = -1;
 
-		if (left == 0)
+	while (c->delivered < c->cap && !c->stop) {
+		uint64_t now = channel_now_ms();
+		size_t np = 0;
+		int rc;
+
+		if (now >= deadline_ms)
 			break;
-		rc = poll(&pfd, 1, left);
+		uint64_t until = _conn_expire(c, now, deadline_ms);
+		if (now >= accept_after) {
+			pfd[np] = (struct pollfd){.fd = l->fd, .events = POLLIN};
+			which[np++] = NULL;
+		} else if (accept_after < until) {
+			until = accept_after;
+		}
+		for (size_t i = 0; i < CHANNEL_MAX_CONNS; i++)
+			if (c->conns[i].fd >= 0) {
+				pfd[np] = (struct pollfd){.fd = c->conns[i].fd, .events = POLLIN};
+				which[np++] = &c->conns[i];
+			}
+		rc = poll(pfd, np, _ms_left(until, now));
 		if (rc < 0 && errno != EINTR) {
-			_reject(reject, arg, "poll: %s", strerror(errno));
+			_creject(c, "poll: %s", strerror(errno));
 			break;
 		}
 		if (rc <= 0)
 			continue;
-		fd = accept4(l->fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			int e = errno;
-			if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR || e == ECONNABORTED ||
-			    e == EPROTO)
-				continue;
-			/* Out of descriptors or memory: say so, wait a little (the
-			 * listener stays readable, so do not spin), try again. */
-			_reject(reject, arg, "accept: %s", strerror(e));
-			left = _ms_left(deadline_ms, channel_now_ms());
-			poll(NULL, 0, left < 100 ? left : 100);
-			continue;
-		}
-		_addr_text((struct sockaddr *)&ss, sslen, peer, sizeof(peer));
-		delivered += (size_t)_handle(fd, peer, deadline_ms, key_hex, job_id, step_id,
-					     deliver, reject, arg);
-		close(fd);
+		/* Connections first, then new ones: a slot freed now is free
+		 * for them. */
+		for (size_t i = 0; i < np && !c->stop && c->delivered < c->cap; i++)
+			if (which[i] && pfd[i].revents && which[i]->fd == pfd[i].fd)
+				_conn_read(c, which[i]);
+		if (np && !which[0] && (pfd[0].revents & POLLIN) && _accept_some(c, l->fd) < 0)
+			/* Out of descriptors or memory: the listener stays
+			 * readable, so wait a little rather than spin. */
+			accept_after = channel_now_ms() + 100;
 	}
+
+	/* What is still open when collection ends. */
+	for (size_t i = 0; i < CHANNEL_MAX_CONNS; i++)
+		if (c->conns[i].fd >= 0)
+			_conn_drop(c, &c->conns[i],
+				   "collection ended before its message was whole");
+	if (c->idle)
+		_reject(reject, arg,
+			"from %zu connection%s: nothing received (idle until timed out, evicted "
+			"for newer connections or collection ended)",
+			c->idle, c->idle == 1 ? "" : "s");
+	if (c->unshown)
+		_reject(reject, arg, "from %zu more connection%s (reasons not itemised)",
+			c->unshown, c->unshown == 1 ? "" : "s");
+	delivered = c->delivered;
+	free(c);
 	return delivered;
 }
 

@@ -7,11 +7,17 @@
 
 #include <stddef.h>
 
+#define HOSTLIST_MAX 65536
+#define HOSTLIST_MAX_BYTES (16u << 20)
+
 /*
  * Expand 'list' into '*names' (count '*n'; free with hostlist_free).
  * Supports comma-separated names, each with at most one bracket group of
- * numbers and ranges (zero-padding kept). At most 65536 names. Returns 0,
- * or -1 with errno (EINVAL for a malformed list, ENOMEM, E2BIG).
+ * numbers and ranges (zero-padding kept). At most HOSTLIST_MAX names and
+ * HOSTLIST_MAX_BYTES bytes in all (names, their NULs and the pointer
+ * array), so a hostile list cannot make the caller (srun) allocate more.
+ * Returns 0, or -1 with errno (EINVAL for a malformed list or a NULL
+ * argument, ENOMEM, E2BIG past either bound).
  */
 int hostlist_expand(const char *list, char ***names, size_t *n);
 void hostlist_free(char **names, size_t n);

@@ -19,12 +19,23 @@
  *   metric some interface has, plus any nonzero one. Parsing ignores
  *   unknown keys and unknown metric names (a newer reporter may add some)
  *   but checks the type and range of every field it knows; identifiers
- *   (node, job_id, step_id, interface names) must not hold control
- *   characters (node and interface names must not be empty; the ids may,
- *   as the reporter writes them when run outside a job), and control
- *   characters in the free-text messages are replaced by '?'.
+ *   (node, job_id, step_id, interface names) must be printable UTF-8
+ *   (text_check: no C0 or C1 control, no invalid sequence, no bidi
+ *   control, separator or zero-width character; node and interface names
+ *   must not be empty; the ids may, as the reporter writes them when run
+ *   outside a job), and in the free-text messages each such byte or code
+ *   point is replaced by '?' (text_scrub). Every string of a report that
+ *   reaches a job's output or a terminal is one of these.
  *
- * - step_summary_add(): on failure the caller keeps 'r'.
+ * - step_summary_add(): (node, step) pairs are found through a hash
+ *   table; a second report of a pair is compared with the first (and any
+ *   others) by the SHA-256 of its JSON, so only distinct reports count
+ *   as conflicting. The first report of a pair is kept (its interfaces
+ *   count against the cap); later ones are destroyed once counted.
+ *
+ * - A node with a conflict shows no other status and none of its reports
+ *   counts: not in totals, peaks, interfaces, line rate, the median or
+ *   the duration.
  *
  * - Merging the reports of one node (job level, or several steps of one
  *   node in a step summary): the node's OK reports are sorted by start
@@ -49,6 +60,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/sha.h>
 
 #include "layout.h"
 #include "log.h"
@@ -56,6 +68,7 @@
 #include "report.h"
 #include "snapshot.h"
 #include "sysfs.h"
+#include "text.h"
 
 #define REPORT_MAX_IFACES 4096
 
@@ -430,15 +443,23 @@ static int _get_str(struct _jparse *p, const cJSON *obj, const char *parent, con
 	if (kind == _STR_NAME && len == 0)
 		return _jfail(p, path, "empty");
 	memcpy(dst, it->valuestring, len + 1);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)dst[i];
-		if (c >= 0x20 && c != 0x7f)
-			continue;
-		if (kind != _STR_TEXT)
-			return _jfail(p, path, "control character at byte %zu", i);
-		dst[i] = '?';
+	if (kind == _STR_TEXT) {
+		text_scrub(dst);
+		return 0;
 	}
-	return 0;
+	size_t at = 0;
+	uint32_t cp = 0;
+	switch (text_check(dst, &at, &cp)) {
+	case TEXT_OK:
+		return 0;
+	case TEXT_CONTROL:
+		return _jfail(p, path, "control character at byte %zu", at);
+	case TEXT_INVALID:
+		return _jfail(p, path, "not UTF-8 at byte %zu", at);
+	default:
+		return _jfail(p, path, "non-printing character U+%04" PRIX32 " at byte %zu", cp,
+			      at);
+	}
 }
 
 static int _get_object(struct _jparse *p, const cJSON *obj, const char *parent, const char *key,
@@ -551,6 +572,46 @@ static int _parse_iface(struct _jparse *p, const cJSON *o, size_t idx, struct if
 	return 0;
 }
 
+static int _cmp_iface_index(const void *a, const void *b, void *arg)
+{
+	const struct iface_report *v = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(v[x].name, v[y].name);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/* No two interfaces of 'r' share a name: sorted, so a report of 4096
+ * interfaces costs n log n comparisons, not n^2. Names the first
+ * interface (in the report's order) whose name an earlier one has. */
+static int _check_unique_ifaces(struct _jparse *p, const struct node_report *r)
+{
+	size_t *idx, dup = SIZE_MAX;
+	char path[64];
+
+	if (r->nifaces < 2)
+		return 0;
+	idx = malloc(r->nifaces * sizeof(*idx));
+	if (!idx) {
+		if (p->err && p->errlen)
+			snprintf(p->err, p->errlen, "out of memory");
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < r->nifaces; i++)
+		idx[i] = i;
+	qsort_r(idx, r->nifaces, sizeof(*idx), _cmp_iface_index, r->ifaces);
+	for (size_t i = 1; i < r->nifaces; i++)
+		if (strcmp(r->ifaces[idx[i]].name, r->ifaces[idx[i - 1]].name) == 0 && idx[i] < dup)
+			dup = idx[i];
+	free(idx);
+	if (dup == SIZE_MAX)
+		return 0;
+	snprintf(path, sizeof(path), "ifaces[%zu].name", dup);
+	errno = EINVAL;
+	return _jfail(p, path, "duplicate interface '%s'", r->ifaces[dup].name);
+}
+
 struct node_report *node_report_from_json(const char *text, size_t len, char *err, size_t errlen)
 {
 	struct _jparse p = {.err = err, .errlen = errlen};
@@ -656,13 +717,12 @@ struct node_report *node_report_from_json(const char *text, size_t len, char *er
 	{
 		if (_parse_iface(&p, it, r->nifaces, &r->ifaces[r->nifaces]) < 0)
 			goto fail;
-		for (size_t k = 0; k < r->nifaces; k++)
-			if (strcmp(r->ifaces[k].name, r->ifaces[r->nifaces].name) == 0) {
-				snprintf(path, sizeof(path), "ifaces[%zu].name", r->nifaces);
-				_jfail(&p, path, "duplicate interface '%s'", r->ifaces[k].name);
-				goto fail;
-			}
 		r->nifaces++;
+	}
+	if (_check_unique_ifaces(&p, r) < 0) {
+		if (errno == ENOMEM)
+			saved = ENOMEM;
+		goto fail;
 	}
 	cJSON_Delete(root);
 	return r;
@@ -676,13 +736,27 @@ fail:
 
 /* --------------------------------------------------------- summary -- */
 
+/* What step_summary_add() knows of the reports of one (node, step) pair
+ * beyond the first, which is the one kept. */
+struct _pair {
+	uint32_t distinct; /* distinct reports: 2 or more is a conflict */
+	unsigned char (*digest)[SHA256_DIGEST_LENGTH]; /* theirs, from the second on */
+};
+
 struct step_summary {
 	char *job_id;
 	char *step_id; /* NULL at job level */
 	bool job_level;
-	struct node_report **reports;
+	struct node_report **reports; /* the first report of each (node, step) */
+	struct _pair *pairs;	      /* parallel to 'reports' */
 	size_t nreports, cap_reports;
-	char **expected;
+	size_t *table; /* open addressing on (node, step): index + 1, 0 empty */
+	size_t table_size;
+	size_t ifaces;	    /* interface records held */
+	size_t conflicting; /* reports beyond the first of a pair, not exact copies */
+	size_t refused;	    /* reports refused beyond the caps */
+	size_t max_reports, max_ifaces;
+	char **expected; /* as given, duplicates and all: sorted when used */
 	size_t nexpected, cap_expected;
 	size_t expected_count;   /* nodes expected in all, named or not */
 	char missing_why[96];
@@ -700,6 +774,8 @@ struct step_summary *step_summary_create(const char *job_id, const char *step_id
 	if (!s)
 		return NULL;
 	s->job_level = job_level;
+	s->max_reports = REPORT_SUMMARY_MAX_REPORTS;
+	s->max_ifaces = REPORT_SUMMARY_MAX_IFACES;
 	s->job_id = strdup(job_id);
 	if (!s->job_id || (step_id && !(s->step_id = strdup(step_id)))) {
 		step_summary_destroy(s);
@@ -713,9 +789,13 @@ void step_summary_destroy(struct step_summary *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nreports; i++)
+	for (size_t i = 0; i < s->nreports; i++) {
 		node_report_destroy(s->reports[i]);
+		free(s->pairs[i].digest);
+	}
 	free(s->reports);
+	free(s->pairs);
+	free(s->table);
 	for (size_t i = 0; i < s->nexpected; i++)
 		free(s->expected[i]);
 	free(s->expected);
@@ -743,25 +823,149 @@ static void *_grow(void *v, size_t n, size_t *cap, size_t size)
 	return nv;
 }
 
+/* FNV-1a of node and step: spreads the table; equality is checked. */
+static size_t _pair_hash(const char *node, const char *step)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (const unsigned char *p = (const unsigned char *)node; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	h = (h ^ 0xff) * 1099511628211ull; /* a byte no name holds */
+	for (const unsigned char *p = (const unsigned char *)step; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* The slot of (node, step) in the table: its entry, or the empty slot
+ * where it would go. */
+static size_t *_pair_slot(const struct step_summary *s, const char *node, const char *step)
+{
+	size_t mask = s->table_size - 1, i = _pair_hash(node, step) & mask;
+
+	for (;; i = (i + 1) & mask) {
+		size_t e = s->table[i];
+		if (!e)
+			return &s->table[i];
+		const struct node_report *r = s->reports[e - 1];
+		if (strcmp(r->node, node) == 0 && strcmp(r->step_id, step) == 0)
+			return &s->table[i];
+	}
+}
+
+/* Room in the table for one more pair (load at most one half). */
+static int _table_reserve(struct step_summary *s)
+{
+	size_t size, *old = s->table, oldsize = s->table_size;
+
+	if ((s->nreports + 1) * 2 <= s->table_size)
+		return 0;
+	size = s->table_size ? s->table_size * 2 : 64;
+	s->table = calloc(size, sizeof(*s->table));
+	if (!s->table) {
+		s->table = old;
+		errno = ENOMEM;
+		return -1;
+	}
+	s->table_size = size;
+	for (size_t i = 0; i < oldsize; i++)
+		if (old[i]) {
+			const struct node_report *r = s->reports[old[i] - 1];
+			*_pair_slot(s, r->node, r->step_id) = old[i];
+		}
+	free(old);
+	return 0;
+}
+
+/* SHA-256 of the report's JSON: two reports with the same digest say the
+ * same thing (an exact re-send). */
+static int _report_digest(const struct node_report *r, unsigned char out[SHA256_DIGEST_LENGTH])
+{
+	char *text = node_report_to_json(r);
+
+	if (!text)
+		return -1;
+	SHA256((const unsigned char *)text, strlen(text), out);
+	free(text);
+	return 0;
+}
+
+/* 'r' for a pair that already has a report (index 'k'). */
+static int _add_again(struct step_summary *s, size_t k, struct node_report *r)
+{
+	struct _pair *pr = &s->pairs[k];
+	unsigned char d[SHA256_DIGEST_LENGTH];
+
+	if (!pr->digest) {
+		pr->digest = malloc(sizeof(*pr->digest));
+		if (!pr->digest || _report_digest(s->reports[k], pr->digest[0]) < 0) {
+			free(pr->digest);
+			pr->digest = NULL;
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	if (_report_digest(r, d) < 0)
+		return -1;
+	for (uint32_t i = 0; i < pr->distinct; i++)
+		if (memcmp(pr->digest[i], d, sizeof(d)) == 0) {
+			node_report_destroy(r); /* an exact copy: one report */
+			return 0;
+		}
+	if (s->nreports + s->conflicting >= s->max_reports) {
+		s->refused++;
+		node_report_destroy(r);
+		return 0;
+	}
+	void *nd = realloc(pr->digest, (pr->distinct + 1) * sizeof(*pr->digest));
+	if (!nd) {
+		errno = ENOMEM;
+		return -1;
+	}
+	pr->digest = nd;
+	memcpy(pr->digest[pr->distinct++], d, sizeof(d));
+	s->conflicting++;
+	node_report_destroy(r);
+	return 0;
+}
+
 int step_summary_add(struct step_summary *s, struct node_report *r)
 {
 	struct node_report **v;
+	struct _pair *pv;
+	size_t *slot;
 
 	if (!s || !r || !r->node[0]) {
 		errno = EINVAL;
 		return -1;
 	}
-	for (size_t i = 0; i < s->nreports; i++)
-		if (strcmp(s->reports[i]->node, r->node) == 0 &&
-		    strcmp(s->reports[i]->step_id, r->step_id) == 0) {
-			errno = EEXIST;
-			return -1;
-		}
+	if (s->table_size) {
+		slot = _pair_slot(s, r->node, r->step_id);
+		if (*slot)
+			return _add_again(s, *slot - 1, r);
+	}
+	if (s->nreports + s->conflicting >= s->max_reports ||
+	    r->nifaces > s->max_ifaces - s->ifaces) {
+		s->refused++;
+		node_report_destroy(r);
+		return 0;
+	}
+	if (_table_reserve(s) < 0)
+		return -1;
 	v = _grow(s->reports, s->nreports, &s->cap_reports, sizeof(*s->reports));
 	if (!v)
 		return -1;
 	s->reports = v;
+	size_t cap = s->cap_reports;
+	pv = realloc(s->pairs, cap * sizeof(*s->pairs));
+	if (!pv) {
+		errno = ENOMEM;
+		return -1;
+	}
+	s->pairs = pv;
+	s->pairs[s->nreports] = (struct _pair){.distinct = 1};
 	s->reports[s->nreports++] = r;
+	*_pair_slot(s, r->node, r->step_id) = s->nreports;
+	s->ifaces += r->nifaces;
 	return 0;
 }
 
@@ -783,6 +987,16 @@ static size_t _unnamed_missing(const struct step_summary *s, size_t known)
 	return s->expected_count > known ? s->expected_count - known : 0;
 }
 
+void step_summary_limit(struct step_summary *s, size_t max_reports, size_t max_ifaces)
+{
+	if (!s)
+		return;
+	if (max_reports && max_reports < s->max_reports)
+		s->max_reports = max_reports;
+	if (max_ifaces && max_ifaces < s->max_ifaces)
+		s->max_ifaces = max_ifaces;
+}
+
 int step_summary_expect(struct step_summary *s, const char *node)
 {
 	char **v, *copy;
@@ -791,9 +1005,6 @@ int step_summary_expect(struct step_summary *s, const char *node)
 		errno = EINVAL;
 		return -1;
 	}
-	for (size_t i = 0; i < s->nexpected; i++)
-		if (strcmp(s->expected[i], node) == 0)
-			return 0;
 	v = _grow(s->expected, s->nexpected, &s->cap_expected, sizeof(*s->expected));
 	if (!v)
 		return -1;
@@ -804,11 +1015,16 @@ int step_summary_expect(struct step_summary *s, const char *node)
 	return 0;
 }
 
+/* A node's status in the view: a node_status, or this one, which no
+ * report can claim (it exists only where step_summary_add saw it). */
+#define _NODE_CONFLICT NODE_STATUS_COUNT
+
 /* What the summary says about one node: its reports merged. */
 struct _node_view {
 	const char *name;
-	enum node_status status;
+	unsigned status; /* enum node_status or _NODE_CONFLICT */
 	const char *status_msg;
+	size_t conflicting; /* with _NODE_CONFLICT: distinct reports in conflict */
 	bool stream_interrupted;
 	const char *stream_msg;
 	uint64_t start_ns, end_ns; /* earliest start, latest end */
@@ -849,11 +1065,8 @@ static int _cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int _cmp_report_time(const void *a, const void *b)
+static int _cmp_report_time(const struct node_report *x, const struct node_report *y)
 {
-	const struct node_report *x = *(const struct node_report *const *)a;
-	const struct node_report *y = *(const struct node_report *const *)b;
-
 	if (x->start_ns != y->start_ns)
 		return x->start_ns < y->start_ns ? -1 : 1;
 	if (x->end_ns != y->end_ns)
@@ -861,16 +1074,48 @@ static int _cmp_report_time(const void *a, const void *b)
 	return strcmp(x->step_id, y->step_id);
 }
 
-static const struct iface_report *_report_iface(const struct node_report *r, const char *name)
+/* Report indices by node, then time (then step: a total order, since a
+ * node has one report per step). */
+static int _cmp_report_index(const void *a, const void *b, void *arg)
 {
-	long k = _find_iface(r->ifaces, r->nifaces, name);
-	return k >= 0 ? &r->ifaces[k] : NULL;
+	struct node_report *const *rs = arg;
+	const struct node_report *x = rs[*(const size_t *)a], *y = rs[*(const size_t *)b];
+	int c = strcmp(x->node, y->node);
+
+	return c ? c : _cmp_report_time(x, y);
 }
 
-/* Interface 'name' over the group g[0..n) (sorted by start): add its
- * merged totals to 'v'. */
-static void _merge_iface(struct _node_view *v, struct node_report *const *g, size_t n,
-			 const char *name)
+/* One interface of one report of a node, for merging by name. */
+struct _ientry {
+	const char *name;
+	uint32_t k; /* the report's place in the node's time order */
+	uint32_t i; /* the interface's place in its report */
+};
+
+static int _cmp_ientry(const void *a, const void *b)
+{
+	const struct _ientry *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	if (x->k != y->k)
+		return x->k < y->k ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Scratch space reused from node to node. */
+struct _scratch {
+	struct _ientry *e;
+	size_t cap;
+	size_t *group; /* per report of the node: its group of overlapping windows */
+	size_t gcap;
+};
+
+/* Interface e[0..n) (one name, one group of overlapping windows; sorted
+ * by time) of the reports ok[]: add its merged totals to 'v'. */
+static void _merge_iface(struct _node_view *v, struct node_report *const *ok,
+			 const struct _ientry *e, size_t n)
 {
 	for (int m = 0; m < METRIC_COUNT; m++) {
 		const struct iface_report *first = NULL, *last = NULL;
@@ -878,15 +1123,16 @@ static void _merge_iface(struct _node_view *v, struct node_report *const *g, siz
 		bool reset = false;
 		uint32_t bit = 1u << m;
 
-		for (size_t k = 0; k < n; k++) {
-			const struct iface_report *f = _report_iface(g[k], name);
-			if (!f || !(f->has & bit))
+		for (size_t j = 0; j < n; j++) {
+			const struct node_report *r = ok[e[j].k];
+			const struct iface_report *f = &r->ifaces[e[j].i];
+			if (!(f->has & bit))
 				continue;
 			if (!first)
 				first = f;
-			if (!last || g[k]->end_ns >= last_end) {
+			if (!last || r->end_ns >= last_end) {
 				last = f;
-				last_end = g[k]->end_ns;
+				last_end = r->end_ns;
 			}
 			if (f->resets)
 				reset = true;
@@ -904,12 +1150,12 @@ static void _merge_iface(struct _node_view *v, struct node_report *const *g, siz
 	}
 }
 
-/* Merge the OK reports ok[0..n) of one node (sorted by time) into 'v'. */
-static int _merge_node(struct _node_view *v, struct node_report **ok, size_t n)
+/* Merge the OK reports ok[0..n) of one node (sorted by time) into 'v':
+ * its interfaces sorted by name once, so the work is n log n in the
+ * interface records, whatever the number of steps. */
+static int _merge_node(struct _node_view *v, struct node_report **ok, size_t n, struct _scratch *sc)
 {
-	const char **names = NULL;
-	size_t nnames = 0, cap = 0;
-	int ret = -1;
+	size_t ne = 0, total = 0;
 
 	for (size_t k = 0; k < n; k++) {
 		const struct node_report *r = ok[k];
@@ -924,33 +1170,41 @@ static int _merge_node(struct _node_view *v, struct node_report **ok, size_t n)
 			v->stream_interrupted = true;
 			v->stream_msg = r->stream_msg;
 		}
-		for (size_t i = 0; i < r->nifaces; i++) {
-			v->resets += r->ifaces[i].resets;
-			bool seen = false;
-			for (size_t j = 0; j < nnames && !seen; j++)
-				seen = strcmp(names[j], r->ifaces[i].name) == 0;
-			if (seen)
-				continue;
-			const char **nv = _grow(names, nnames, &cap, sizeof(*names));
-			if (!nv)
-				goto out;
-			names = nv;
-			names[nnames++] = r->ifaces[i].name;
-		}
+		total += r->nifaces;
 	}
-	v->interfaces = nnames;
-	/* Line rate: each interface as its latest report says. */
-	for (size_t j = 0; j < nnames; j++)
-		for (size_t k = n; k-- > 0;) {
-			const struct iface_report *f = _report_iface(ok[k], names[j]);
-			if (f) {
-				v->link_bps += f->link_bps;
-				break;
-			}
+	if (total > sc->cap) {
+		struct _ientry *ne2 = realloc(sc->e, total * sizeof(*sc->e));
+		if (!ne2)
+			return -1;
+		sc->e = ne2;
+		sc->cap = total;
+	}
+	if (n > sc->gcap) {
+		size_t *g = realloc(sc->group, n * sizeof(*sc->group));
+		if (!g)
+			return -1;
+		sc->group = g;
+		sc->gcap = n;
+	}
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < ok[k]->nifaces; i++) {
+			v->resets += ok[k]->ifaces[i].resets;
+			sc->e[ne++] = (struct _ientry){
+			    .name = ok[k]->ifaces[i].name, .k = (uint32_t)k, .i = (uint32_t)i};
 		}
+	if (ne > 1)
+		qsort(sc->e, ne, sizeof(*sc->e), _cmp_ientry);
+	/* A report naming an interface twice (only a caller of the API can
+	 * build one): its first one counts, as a lookup by name finds it. */
+	size_t w = 0;
+	for (size_t j = 0; j < ne; j++)
+		if (!w || sc->e[j].k != sc->e[w - 1].k ||
+		    strcmp(sc->e[j].name, sc->e[w - 1].name) != 0)
+			sc->e[w++] = sc->e[j];
+	ne = w;
 
-	/* Groups of overlapping windows. */
-	for (size_t a = 0; a < n;) {
+	/* Groups of overlapping windows (the reports are sorted by start). */
+	for (size_t a = 0, g = 0; a < n; g++) {
 		uint64_t gstart = ok[a]->start_ns, gend = ok[a]->end_ns;
 		size_t b = a + 1;
 		while (b < n && ok[b]->start_ns <= gend) {
@@ -959,15 +1213,31 @@ static int _merge_node(struct _node_view *v, struct node_report **ok, size_t n)
 			b++;
 		}
 		v->active_ns += gend > gstart ? gend - gstart : 0;
-		for (size_t j = 0; j < nnames; j++)
-			_merge_iface(v, ok + a, b - a, names[j]);
+		for (size_t k = a; k < b; k++)
+			sc->group[k] = g;
 		a = b;
 	}
+
+	/* Per name: the line rate its latest report gives, and the totals
+	 * of each group (a name's entries of one group are adjacent). */
+	for (size_t j = 0; j < ne;) {
+		size_t end = j + 1;
+		while (end < ne && strcmp(sc->e[end].name, sc->e[j].name) == 0)
+			end++;
+		v->interfaces++;
+		const struct _ientry *latest = &sc->e[end - 1];
+		v->link_bps += ok[latest->k]->ifaces[latest->i].link_bps;
+		for (size_t a = j; a < end;) {
+			size_t b = a + 1;
+			while (b < end && sc->group[sc->e[b].k] == sc->group[sc->e[a].k])
+				b++;
+			_merge_iface(v, ok, sc->e + a, b - a);
+			a = b;
+		}
+		j = end;
+	}
 	v->traffic = rate_add_sat(v->total[METRIC_TX_BYTES], v->total[METRIC_RX_BYTES]);
-	ret = 0;
-out:
-	free(names);
-	return ret;
+	return 0;
 }
 
 static int _cmp_u64(const void *a, const void *b)
@@ -976,7 +1246,8 @@ static int _cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Median, stragglers and the slowest node over the OK nodes. */
+/* Median, stragglers and the slowest node over the OK nodes. No slowest
+ * node when the median is 0: nobody is slower than nothing. */
 static int _stragglers(struct _view *w)
 {
 	uint64_t *t = NULL, twice;
@@ -1005,7 +1276,7 @@ static int _stragglers(struct _view *w)
 		v->pct_of_median =
 		    twice ? (unsigned)(((unsigned __int128)v->traffic * 200) / twice) : 100;
 		v->straggler = (double)v->traffic < STRAGGLER_FRACTION * ((double)twice / 2.0);
-		if (!w->slowest || v->traffic < w->slowest->traffic)
+		if (twice && (!w->slowest || v->traffic < w->slowest->traffic))
 			w->slowest = v;
 	}
 	return 0;
@@ -1017,56 +1288,95 @@ static void _view_free(struct _view *w)
 	w->nodes = NULL;
 }
 
-/* Build the per-node view of 's'. Returns 0 or -1 (ENOMEM). */
+/* The view of one node from its reports rs[idx[0..n)] (sorted by time). */
+static int _view_node(const struct step_summary *s, struct _node_view *v, const size_t *idx,
+		      size_t n, struct node_report **ok, struct _scratch *sc)
+{
+	size_t nok = 0, other = SIZE_MAX, missing = SIZE_MAX;
+
+	v->status = NODE_MISSING;
+	v->status_msg = "";
+	for (size_t j = 0; j < n; j++) {
+		size_t k = idx[j];
+		const struct node_report *r = s->reports[k];
+		if (s->pairs[k].distinct > 1)
+			v->conflicting += s->pairs[k].distinct;
+		if (r->status == NODE_OK)
+			ok[nok++] = s->reports[k];
+		else if (r->status == NODE_MISSING)
+			missing = missing == SIZE_MAX || k > missing ? k : missing;
+		else if (k < other)
+			other = k;
+	}
+	if (v->conflicting) {
+		/* Two reports say different things about one node and step:
+		 * which one is genuine cannot be told, so neither counts. */
+		v->status = _NODE_CONFLICT;
+		return 0;
+	}
+	if (nok) {
+		v->status = NODE_OK;
+		return _merge_node(v, ok, nok, sc);
+	}
+	/* As when reports were read in arrival order: the first that says
+	 * why (no devices, unreadable), else the last that says "missing". */
+	if (other == SIZE_MAX)
+		other = missing;
+	if (other != SIZE_MAX) {
+		const struct node_report *r = s->reports[other];
+		v->status = (unsigned)r->status < NODE_STATUS_COUNT ? r->status : NODE_UNREADABLE;
+		v->status_msg = r->status_msg;
+	}
+	return 0;
+}
+
+/* Build the per-node view of 's': reports sorted by node and time and
+ * expected names sorted, then walked together, so the work is n log n in
+ * reports and interface records. Returns 0 or -1 (ENOMEM). */
 static int _view_build(const struct step_summary *s, struct _view *w)
 {
 	const char **names = NULL;
-	struct node_report **mine = NULL;
-	size_t nnames = 0;
+	struct node_report **ok = NULL;
+	size_t *idx = NULL, nnames = 0;
+	struct _scratch sc = {0};
 	int ret = -1;
 
 	memset(w, 0, sizeof(*w));
-	names = malloc((s->nreports + s->nexpected + 1) * sizeof(*names));
-	mine = malloc((s->nreports + 1) * sizeof(*mine));
-	if (!names || !mine)
+	idx = malloc((s->nreports + 1) * sizeof(*idx));
+	names = malloc((s->nexpected + 1) * sizeof(*names));
+	ok = malloc((s->nreports + 1) * sizeof(*ok));
+	w->nodes = calloc(s->nreports + s->nexpected + 1, sizeof(*w->nodes));
+	if (!idx || !names || !ok || !w->nodes)
 		goto out;
 	for (size_t i = 0; i < s->nreports; i++)
-		names[nnames++] = s->reports[i]->node;
+		idx[i] = i;
+	qsort_r(idx, s->nreports, sizeof(*idx), _cmp_report_index, s->reports);
 	for (size_t i = 0; i < s->nexpected; i++)
-		names[nnames++] = s->expected[i];
-	qsort(names, nnames, sizeof(*names), _cmp_str);
-	w->nodes = calloc(nnames + 1, sizeof(*w->nodes));
-	if (!w->nodes)
-		goto out;
-	for (size_t i = 0; i < nnames; i++) {
-		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
-			continue;
-		struct _node_view *v = &w->nodes[w->nnodes++];
-		const struct node_report *other = NULL;
-		size_t n = 0;
+		names[i] = s->expected[i];
+	qsort(names, s->nexpected, sizeof(*names), _cmp_str);
+	for (size_t i = 0; i < s->nexpected; i++)
+		if (!nnames || strcmp(names[i], names[nnames - 1]) != 0)
+			names[nnames++] = names[i];
 
-		v->name = names[i];
-		v->status = NODE_MISSING;
-		v->status_msg = "";
-		for (size_t k = 0; k < s->nreports; k++) {
-			struct node_report *r = s->reports[k];
-			if (strcmp(r->node, v->name) != 0)
-				continue;
-			if (r->status == NODE_OK)
-				mine[n++] = r;
-			else if (!other || other->status == NODE_MISSING)
-				other = r;
-		}
-		if (n) {
-			v->status = NODE_OK;
-			qsort(mine, n, sizeof(*mine), _cmp_report_time);
-			if (_merge_node(v, mine, n) < 0)
-				goto out;
-		} else if (other) {
-			v->status = (unsigned)other->status < NODE_STATUS_COUNT ? other->status
-										: NODE_UNREADABLE;
-			v->status_msg = other->status_msg;
-		}
+	for (size_t a = 0, e = 0; a < s->nreports || e < nnames;) {
+		const char *name;
+		struct _node_view *v = &w->nodes[w->nnodes++];
+		size_t b = a;
+
+		if (a == s->nreports)
+			name = names[e];
+		else if (e == nnames || strcmp(s->reports[idx[a]]->node, names[e]) <= 0)
+			name = s->reports[idx[a]]->node;
+		else
+			name = names[e];
+		while (b < s->nreports && strcmp(s->reports[idx[b]]->node, name) == 0)
+			b++;
+		if (e < nnames && strcmp(names[e], name) == 0)
+			e++;
+		v->name = name;
+		if (_view_node(s, v, idx + a, b - a, ok, &sc) < 0)
+			goto out;
+		a = b;
 	}
 
 	for (size_t i = 0; i < w->nnodes; i++) {
@@ -1098,8 +1408,11 @@ static int _view_build(const struct step_summary *s, struct _view *w)
 		goto out;
 	ret = 0;
 out:
+	free(idx);
 	free(names);
-	free(mine);
+	free(ok);
+	free(sc.e);
+	free(sc.group);
 	if (ret < 0) {
 		_view_free(w);
 		errno = ENOMEM;
@@ -1175,12 +1488,13 @@ void step_summary_print(const struct step_summary *s, FILE *out, const char *pre
 			const struct _node_view *v = &w.nodes[i];
 			if (v->status != NODE_OK)
 				continue;
-			fprintf(out,
-				"%s  node %s: TX %" PRIu64 " bytes, RX %" PRIu64
-				" bytes, %zu interface%s, avg %.2f Gbps, peak %.2f Gbps",
-				p, v->name, v->total[METRIC_TX_BYTES], v->total[METRIC_RX_BYTES],
-				v->interfaces, v->interfaces == 1 ? "" : "s", _node_avg_gbps(v),
-				_node_peak_gbps(v));
+			fprintf(
+			    out,
+			    "%s  node %s: TX %" PRIu64 " bytes, RX %" PRIu64
+			    " bytes, %zu interface%s, avg %.2f Gbps TX+RX, peak %.2f Gbps TX+RX",
+			    p, v->name, v->total[METRIC_TX_BYTES], v->total[METRIC_RX_BYTES],
+			    v->interfaces, v->interfaces == 1 ? "" : "s", _node_avg_gbps(v),
+			    _node_peak_gbps(v));
 			if (v->straggler)
 				fprintf(out, ", straggler (%u %% of the median)", v->pct_of_median);
 			fprintf(out, "\n");
@@ -1196,6 +1510,11 @@ void step_summary_print(const struct step_summary *s, FILE *out, const char *pre
 		const struct _node_view *v = &w.nodes[i];
 		switch (v->status) {
 		case NODE_OK:
+			break;
+		case _NODE_CONFLICT:
+			fprintf(out,
+				"%s  node %s: %zu conflicting reports; its figures are left out\n",
+				p, v->name, v->conflicting);
 			break;
 		case NODE_MISSING:
 			fprintf(out, "%s  node %s: missing (%s)\n", p, v->name, why);
@@ -1222,6 +1541,11 @@ void step_summary_print(const struct step_summary *s, FILE *out, const char *pre
 				"low\n",
 				p, v->name, v->stream_msg);
 	}
+	if (s->refused)
+		fprintf(out,
+			"%s  %zu report%s refused: a summary holds at most %zu reports and %zu "
+			"interfaces\n",
+			p, s->refused, s->refused == 1 ? "" : "s", s->max_reports, s->max_ifaces);
 	_view_free(&w);
 }
 
@@ -1258,8 +1582,13 @@ static bool _node_to_json(cJSON *arr, const struct _node_view *v)
 		cJSON_Delete(o);
 		return false;
 	}
+	if (v->status == _NODE_CONFLICT &&
+	    !cJSON_AddNumberToObject(o, "conflicting_reports", (double)v->conflicting))
+		return false;
 	return cJSON_AddStringToObject(o, "node", v->name) &&
-	       cJSON_AddStringToObject(o, "status", node_status_name(v->status)) &&
+	       cJSON_AddStringToObject(o, "status",
+				       v->status == _NODE_CONFLICT ? "conflict"
+								   : node_status_name(v->status)) &&
 	       cJSON_AddStringToObject(o, "status_msg", v->status_msg) &&
 	       cJSON_AddNumberToObject(o, "tx_bytes", (double)v->total[METRIC_TX_BYTES]) &&
 	       cJSON_AddNumberToObject(o, "rx_bytes", (double)v->total[METRIC_RX_BYTES]) &&
@@ -1348,6 +1677,29 @@ char *step_summary_to_json(const struct step_summary *s)
 	}
 	if (!cJSON_AddNumberToObject(root, "missing_unnamed",
 				     (double)_unnamed_missing(s, w.nnodes)))
+		goto fail;
+	if (!(arr = cJSON_CreateArray()))
+		goto fail;
+	for (size_t i = 0; i < w.nnodes; i++) {
+		cJSON *str;
+		if (w.nodes[i].status != _NODE_CONFLICT)
+			continue;
+		if (!(str = cJSON_CreateString(w.nodes[i].name)) ||
+		    !cJSON_AddItemToArray(arr, str)) {
+			cJSON_Delete(str);
+			cJSON_Delete(arr);
+			goto fail;
+		}
+	}
+	/* Only when there is something to say: existing documents keep
+	 * their exact keys. */
+	if (cJSON_GetArraySize(arr) == 0)
+		cJSON_Delete(arr);
+	else if (!cJSON_AddItemToObject(root, "conflicts", arr)) {
+		cJSON_Delete(arr);
+		goto fail;
+	}
+	if (s->refused && !cJSON_AddNumberToObject(root, "refused_reports", (double)s->refused))
 		goto fail;
 	if (!(arr = cJSON_AddArrayToObject(root, "nodes_detail")))
 		goto fail;

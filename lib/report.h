@@ -22,6 +22,11 @@
 #define REPORT_NAME_MAX 64
 #define REPORT_MSG_MAX 256
 #define REPORT_NODELIST_MAX 1024
+/* What one summary holds at most: 65536 reports (a 1024-node job of 64
+ * steps) and 2^20 interface records (about 512 MiB): a generous bound on
+ * what a holder of the job's key can make srun or slurmstepd keep. */
+#define REPORT_SUMMARY_MAX_REPORTS 65536
+#define REPORT_SUMMARY_MAX_IFACES (1 << 20)
 
 enum node_status {
 	NODE_OK = 0,          /* counters read at start and end */
@@ -86,7 +91,9 @@ int node_report_from_snapshots(struct node_report *r, const struct snapshot *sta
 void node_report_set_peaks(struct node_report *r, const struct tracker *t);
 
 /* JSON text (malloc'ed; NULL on ENOMEM), and back. Parsing checks every
- * field's type and range; on error returns NULL with a message in 'err'. */
+ * field's type and range; names and ids must be printable UTF-8 (see
+ * text.h), and in the messages anything else becomes '?'. On error
+ * returns NULL with a message in 'err'. */
 char *node_report_to_json(const struct node_report *r);
 struct node_report *node_report_from_json(const char *text, size_t len, char *err,
 					  size_t errlen);
@@ -99,16 +106,41 @@ struct step_summary;
  * Collect the reports of one step (or, with job_level, of a whole job:
  * several reports of the same node from different steps are merged by
  * their time windows, so overlapping steps are not counted twice).
- * 'expected_nodes' (may be NULL) names the nodes that should report; those
- * without a report are listed as missing.
+ * Nodes marked with step_summary_expect() that never reported are listed
+ * as missing. Building a summary is n log n in reports and interface
+ * records (1024 nodes x 32 interfaces x 4 steps: make bench-summary).
  */
 struct step_summary *step_summary_create(const char *job_id, const char *step_id,
 					 bool job_level);
 void step_summary_destroy(struct step_summary *s);
-/* Take ownership of 'r'. A second report for the same node and step is
- * rejected (-1, EEXIST). Returns 0 or -1. */
+/*
+ * Take ownership of 'r' (returns 0), or return -1 with errno (EINVAL,
+ * ENOMEM) and leave 'r' to the caller.
+ *
+ * One node and step should send one report. A byte-for-byte copy of a
+ * report already added (a re-send) is taken as that report. A different
+ * one is a conflict: whoever holds the job's key can forge a report for
+ * any node, so which one is genuine cannot be told, and neither is
+ * chosen. The node is then left out of every figure, and the summary
+ * names it on one line:
+ *   "node n3: 2 conflicting reports; its figures are left out"
+ * (JSON: its "status" is "conflict", with "conflicting_reports", the
+ * number of distinct reports for its conflicting steps, and the top-level
+ * "conflicts" lists such nodes).
+ *
+ * A summary holds at most REPORT_SUMMARY_MAX_REPORTS reports (conflicting
+ * ones count) and REPORT_SUMMARY_MAX_IFACES interface records; beyond
+ * them reports are refused (destroyed), counted, and the summary ends
+ * with "N reports refused: a summary holds at most ..." (JSON:
+ * "refused_reports"). Neither key appears in JSON when there is nothing
+ * to say.
+ */
 int step_summary_add(struct step_summary *s, struct node_report *r);
-/* Mark 'node' as expected; missing ones show in the summary. */
+/* Lower the caps above (0 keeps one as it is; never raised), so tests
+ * reach them without building half a gigabyte of reports. */
+void step_summary_limit(struct step_summary *s, size_t max_reports, size_t max_ifaces);
+/* Mark 'node' as expected (again is harmless); missing ones show in the
+ * summary. */
 int step_summary_expect(struct step_summary *s, const char *node);
 /* The number of nodes expected, when their names are not all known: the
  * summary says how many more than the named ones never reported. */
@@ -117,7 +149,14 @@ void step_summary_expect_count(struct step_summary *s, size_t n);
  * 10 s"); default "no report". */
 void step_summary_set_missing_reason(struct step_summary *s, const char *why);
 
-/* Write the human summary (several lines, each starting with 'prefix'). */
+/*
+ * Write the human summary (several lines, each starting with 'prefix').
+ * Per node: "node n1: TX <bytes> bytes, RX <bytes> bytes, <n> interfaces,
+ * avg <x> Gbps TX+RX, peak <y> Gbps TX+RX[, straggler (<p> % of the
+ * median)]": the node's figures add both directions, where the headline
+ * gives them apart. "slowest node: ..." only when the median traffic is
+ * above 0 (nobody is slow when no node moved data).
+ */
 void step_summary_print(const struct step_summary *s, FILE *out, const char *prefix);
 /* The summary as JSON (malloc'ed). */
 char *step_summary_to_json(const struct step_summary *s);

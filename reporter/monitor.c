@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -143,6 +144,12 @@ static void _publish(struct sink_set *sinks, const struct tracker *t, const stru
 		.node_name = node,
 		.real_ns = snap->real_ns,
 	};
+	struct node_stats ns;
+
+	/* The window every rate of this interval is over, to the nanosecond:
+	 * what a reader (or a test) needs to turn a rate back into bytes. */
+	tracker_node(t, &ns);
+	log_debug("rates over %" PRIu64 " ns (measured)", ns.interval_ns);
 	sink_set_write(sinks, &r);
 }
 

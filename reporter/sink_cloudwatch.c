@@ -20,9 +20,14 @@
  *
  * At stop (flush), what is left gets cw_flush_timeout seconds in all,
  * backoff included; what is still undelivered then is dropped, counted
- * and logged. The whole stop is bounded by that deadline plus a short
- * grace for an in-flight request; the sender is then abandoned (the
- * process is exiting).
+ * and logged. The whole stop holds that deadline: a request still in
+ * flight then (one that began before the stop, with cw_timeout) is
+ * abandoned with its sender thread (the process is exiting), and the
+ * datums of its batch not yet counted, and of every batch queued behind
+ * it, are counted as dropped there and then ("in flight at stop", "at
+ * stop"). The sender counts nothing after that, so every datum ends in
+ * exactly one of sent or dropped-for-a-reason, and the last line adds
+ * up whatever the endpoint does.
  */
 #include "config.h"
 
@@ -47,7 +52,6 @@
 #define CW_QUEUE_MEMORY (64u << 20)
 #define CW_BACKOFF_BASE 0.2
 #define CW_BACKOFF_CAP 20.0
-#define CW_JOIN_GRACE 1.0
 
 struct queued {
 	struct queued *next;
@@ -58,7 +62,7 @@ struct cw_stats {
 	unsigned long long requests, failed_requests, retries;
 	unsigned long long datums_sent, values_sent, bytes_sent, bytes_raw;
 	unsigned long long dropped_queue, dropped_rejected, dropped_failed, dropped_stop;
-	unsigned long long dropped_invalid;
+	unsigned long long dropped_inflight, dropped_invalid;
 };
 
 struct cw_sink {
@@ -81,6 +85,8 @@ struct cw_sink {
 	struct queued *head, *tail;
 	size_t queued, queued_memory;
 	bool inflight, stop;
+	size_t inflight_datums;   /* of the batch being sent, not yet counted */
+	bool closed;              /* stats are final: the sender counts no more */
 	double deadline;          /* monotonic; 0: none */
 	struct cw_stats st;
 
@@ -261,17 +267,22 @@ static int _deliver_body(char *body, size_t len, size_t datums, void *arg)
 		log_debug("cloudwatch: attempt %lu failed: %s", attempt + 1, why);
 	}
 	pthread_mutex_lock(&c->lock);
-	c->st.requests++;
-	if (out == CW_OK) {
-		c->st.datums_sent += datums;
-		c->st.bytes_sent += plen;
-		c->st.bytes_raw += len;
-	} else {
-		c->st.failed_requests++;
-		if (out == CW_REJECTED)
-			c->st.dropped_rejected += datums;
-		else
-			c->st.dropped_failed += datums;
+	/* After close gave up on this request, its datums are counted
+	 * already (dropped in flight). */
+	if (!c->closed) {
+		c->st.requests++;
+		if (out == CW_OK) {
+			c->st.datums_sent += datums;
+			c->st.bytes_sent += plen;
+			c->st.bytes_raw += len;
+		} else {
+			c->st.failed_requests++;
+			if (out == CW_REJECTED)
+				c->st.dropped_rejected += datums;
+			else
+				c->st.dropped_failed += datums;
+		}
+		c->inflight_datums -= datums < c->inflight_datums ? datums : c->inflight_datums;
 	}
 	pthread_mutex_unlock(&c->lock);
 	if (out == CW_REJECTED)
@@ -296,7 +307,12 @@ static void _deliver(struct cw_sink *c, struct cw_batch *b)
 	if (!c->resolved) {
 		if (cw_client_resolve(c->client) < 0) {
 			pthread_mutex_lock(&c->lock);
-			_drop_batch(b, &c->st.dropped_failed, "no region or endpoint");
+			if (c->closed) {
+				cw_batch_destroy(b);
+			} else {
+				_drop_batch(b, &c->st.dropped_failed, "no region or endpoint");
+				c->inflight_datums = 0;
+			}
 			pthread_mutex_unlock(&c->lock);
 			return;
 		}
@@ -315,7 +331,17 @@ static void _deliver(struct cw_sink *c, struct cw_batch *b)
 	if (skipped)
 		log_error("cloudwatch: %zu datums too large for a request were dropped", skipped);
 	pthread_mutex_lock(&c->lock);
-	c->st.dropped_invalid += skipped;
+	if (!c->closed) {
+		c->st.dropped_invalid += skipped;
+		c->inflight_datums -= skipped < c->inflight_datums ? skipped : c->inflight_datums;
+		/* What the encoder never handed over (out of memory). */
+		if (c->inflight_datums) {
+			log_error("cloudwatch: %zu datums dropped: the batch could not be encoded",
+				  c->inflight_datums);
+			c->st.dropped_failed += c->inflight_datums;
+			c->inflight_datums = 0;
+		}
+	}
 	pthread_mutex_unlock(&c->lock);
 	cw_batch_destroy(b);
 }
@@ -334,6 +360,7 @@ static void *_sender(void *arg)
 			break;
 		struct cw_batch *b = _dequeue_locked(c);
 		c->inflight = true;
+		c->inflight_datums = cw_batch_datums(b);
 		pthread_mutex_unlock(&c->lock);
 		_deliver(c, b);
 		pthread_mutex_lock(&c->lock);
@@ -500,27 +527,40 @@ static void _close(struct sink *s)
 	pthread_cond_broadcast(&c->wake);
 	pthread_mutex_unlock(&c->lock);
 
+	/* No grace past the deadline: cw_flush_timeout is the promise. */
 	bool joined = true;
 	if (c->thread_started) {
-		struct timespec until = _abs_realtime(_left(c) + CW_JOIN_GRACE);
+		double left = _left(c);
+		struct timespec until = _abs_realtime(left > 0 ? left : 0);
 		joined = pthread_timedjoin_np(c->thread, NULL, &until) == 0;
 	}
 	pthread_mutex_lock(&c->lock);
+	c->closed = true;
+	if (c->inflight_datums) {
+		log_warn("cloudwatch: a request of %zu datums is still in flight at the stop "
+			 "deadline: abandoned, its datums counted as dropped",
+			 c->inflight_datums);
+		c->st.dropped_inflight += c->inflight_datums;
+		c->inflight_datums = 0;
+	}
+	struct cw_batch *b;
+	while ((b = _dequeue_locked(c)))
+		_drop_batch(b, &c->st.dropped_stop, "not delivered before the stop deadline");
 	struct cw_stats st = c->st;
 	pthread_mutex_unlock(&c->lock);
 	unsigned long long dropped = st.dropped_queue + st.dropped_rejected + st.dropped_failed +
-				     st.dropped_stop + st.dropped_invalid;
+				     st.dropped_stop + st.dropped_inflight + st.dropped_invalid;
 	log_msg(dropped ? LOG_LEVEL_WARN : LOG_LEVEL_INFO,
 		"cloudwatch: %llu requests (%llu failed, %llu retries), %llu datums sent in %llu "
 		"bytes (%llu before gzip); %llu datums dropped (queue full %llu, rejected %llu, "
-		"failed %llu, at stop %llu, invalid %llu)",
+		"failed %llu, at stop %llu, in flight at stop %llu, invalid %llu)",
 		st.requests, st.failed_requests, st.retries, st.datums_sent, st.bytes_sent,
 		st.bytes_raw, dropped, st.dropped_queue, st.dropped_rejected, st.dropped_failed,
-		st.dropped_stop, st.dropped_invalid);
+		st.dropped_stop, st.dropped_inflight, st.dropped_invalid);
 	if (!joined) {
-		/* A request still hangs past its deadline: leave it to die with
-		 * the process rather than hold up the job. */
-		log_warn("cloudwatch: a request is still in flight at exit: abandoned");
+		/* A request still hangs past the deadline: leave it (and 'c',
+		 * which it uses) to die with the process rather than hold up
+		 * the job. Its datums are counted above. */
 		s->priv = NULL;
 		return;
 	}

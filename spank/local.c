@@ -169,7 +169,8 @@ static void _deliver(struct node_report *r, void *arg)
 	if (!_local.step_nodes[0] && r->step_nodes[0])
 		snprintf(_local.step_nodes, sizeof(_local.step_nodes), "%s", r->step_nodes);
 	if (step_summary_add(_local.summary, r) < 0) {
-		slurm_info(EFAM_PREFIX "ignored a second report from node %s", r->node);
+		slurm_error(EFAM_PREFIX "cannot add the report of node %s: %s", r->node,
+			    strerror(errno));
 		node_report_destroy(r);
 	}
 }

@@ -42,7 +42,7 @@ cwrun() { local out=$1; shift; timeout 60 "$EFA_MONITOR" run --sysfs-root "$WORK
 # --- 1. exact datums: one 2 s interval with known traffic ------------------
 reset
 cwrun "$WORK/a" --interval 2 --samples 1 --job-id 42 --step-id 0 --cw-batch-interval 0 \
-	--cw-dimensions "InstanceId,Interface,JobId;JobId" &
+	--cw-dimensions "InstanceId,Interface,JobId;JobId" --log-level debug &
 pid=$!
 wait_for grep -q watching "$WORK/a.err" || fail "the reporter did not start: $(cat "$WORK/a.err")"
 sleep 0.3
@@ -56,10 +56,12 @@ assert_eq "$(rec '[(x["action"], x["protocol"], x["status"], x["signature_ok"], 
 assert_eq "$(rec 'len(r[0]["datums"])')" 30 "30 datums: 6 metrics a p4d has x (4 interfaces + 1 JobId roll-up)"
 d() { rec "[x['Value'] for x in r[0]['datums'] if x['MetricName']=='$1' and x['Dimensions']==$2]"; }
 full() { echo "{'InstanceId': 'i-0test', 'Interface': '$1', 'JobId': '42'}"; }
+# The window the rates are over, as the program measured and logged it.
+ns=$(grep -oE 'rates over [0-9]+ ns \(measured\)' "$WORK/a.err" | awk 'NR==1 {print $3}')
 assert_eq "$($PY -c "a=$(d tx_bytes_rate "$(full "$A")")[0]; b=$(d tx_bytes_rate "$(full "$B")")[0]; p=$(d tx_packets_rate "$(full "$A")")[0]
 eq=lambda x, y: abs(x - y) <= 1e-12 * abs(y)
-print(eq(a, 3*b), eq(a, 1000*p), 3e6/2.2 < a <= 3e6/1.9)")" "True True True" \
-	"rates: A/B is 3 and bytes/packets 1000 (to the last bits of a double), the value within the interval's bounds"
+print(eq(a, 3*b), eq(a, 1000*p), eq(a, 3000000 * 1e9 / ${ns:-1}))")" "True True True" \
+	"rates: A/B is 3 and bytes/packets 1000 (to the last bits of a double), and 3 MB over the measured window ($ns ns)"
 assert_eq "$(d rx_drops "$(full "$A")") $(d rdma_errors "$(full "$A")") $(d rx_drops "{'JobId': '42'}")" \
 	"[7.0] [2.0] [7.0]" "counts exact per interface and in the JobId roll-up"
 assert_eq "$(rec 'sorted(set(x["Unit"]+"/"+x["MetricName"] for x in r[0]["datums"]))')" \
@@ -108,6 +110,27 @@ cwrun "$WORK/e" --interval 0.1 --samples 1 --cw-batch-interval 0 --cw-timeout 1 
 assert_eq "$?" 0 "a hanging endpoint: the run still ends, exit 0"
 assert_grep "PutMetricData failed after 2 attempts, 24 datums dropped: .*(timed out|Timeout)" "$WORK/e.err" "two timed-out attempts, then the datums are dropped and said so"
 assert_grep "24 datums dropped \(queue full 0, rejected 0, failed 24" "$WORK/e.err" "counted as failed"
+
+# --- 5b. a request hanging past the stop, batches queued behind it --------
+# The first request hangs far longer than cw_timeout... and cw_timeout is
+# longer than the flush: at the stop deadline it is still in flight, and
+# every later interval's batch waits behind it. Each datum must still end
+# as sent or dropped: the intervals published are counted from the log.
+reset
+script '["hang:60"]'
+cwrun "$WORK/e2" --interval 0.1 --samples 6 --cw-batch-interval 0 --cw-timeout 30 --cw-flush-timeout 1 \
+	--log-level debug
+assert_eq "$?" 0 "a request hanging through the stop: exit 0"
+intervals=$(grep -c 'rates over [0-9]* ns (measured)' "$WORK/e2.err")
+assert_eq "$intervals" 6 "6 intervals published (from the log)"
+sent=$(sed -nE 's/.* ([0-9]+) datums sent in.*/\1/p' "$WORK/e2.err")
+dropped=$(sed -nE 's/.*; ([0-9]+) datums dropped.*/\1/p' "$WORK/e2.err")
+assert_eq "$((sent + dropped))" "$((intervals * 24))" "sent + dropped = 24 datums x every interval published"
+assert_grep "datums dropped \(queue full [0-9]+, rejected [0-9]+, failed [0-9]+, at stop [0-9]+, in flight at stop [0-9]+, invalid [0-9]+\)" \
+	"$WORK/e2.err" "the last line names each reason, in flight at stop included"
+by_reason=$(sed -nE 's/.*\(queue full ([0-9]+), rejected ([0-9]+), failed ([0-9]+), at stop ([0-9]+), in flight at stop ([0-9]+), invalid ([0-9]+)\).*/\1 \2 \3 \4 \5 \6/p' "$WORK/e2.err")
+assert_eq "$(echo "$by_reason" | awk '{print $1+$2+$3+$4+$5+$6}')" "$dropped" "the reasons add up to the datums dropped"
+assert_eq "$(rec 'sum(len(x["datums"]) for x in r if x["status"] == 200)')" "$sent" "what the stats call sent is what CloudWatch recorded"
 
 # --- 6. connection refused -------------------------------------------------
 CLOSED=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

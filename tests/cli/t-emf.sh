@@ -21,7 +21,7 @@ run_once() {
 	local transport=$1 out=$2; shift 2
 	"$EFA_MONITOR" run --sysfs-root "$WORK/sys" --interval 2 --samples 1 --no-log-stdout \
 		--sinks emf --emf-address "$transport://127.0.0.1:$PORT" --no-imds \
-		--instance-id i-0test "$@" >"$out.out" 2>"$out.err" &
+		--instance-id i-0test --log-level debug "$@" >"$out.out" 2>"$out.err" &
 	local pid=$!
 	wait_for grep -q "watching" "$out.err" || fail "the reporter did not start: $(cat "$out.err")"
 	sleep 0.3
@@ -36,10 +36,13 @@ assert_eq "$?" 0 "a run with the EMF sink exits 0"
 wait_for test "$(wc -l <"$WORK/docs")" -ge 5 || fail "documents missing: $(cat "$WORK/docs")"
 cp "$WORK/docs" "$WORK/udp.docs"; : >"$WORK/docs"
 
-check() { "$PY" - "$WORK/udp.docs" "$A" "$B" <<'PYEOF'
+# The window the rates are over, as the program measured and logged it.
+window_ns() { grep -oE 'rates over [0-9]+ ns \(measured\)' "$1" | awk 'NR==1 {print $3}'; }
+check() { "$PY" - "$WORK/udp.docs" "$A" "$B" "$(window_ns "$WORK/u.err")" <<'PYEOF'
 import json, sys
 docs = [json.loads(l) for l in open(sys.argv[1])]
 A, B = sys.argv[2], sys.argv[3]
+NS = int(sys.argv[4])
 bad = [d for d in docs if not d["ok"]]
 assert not bad, bad
 assert len(docs) == 5, len(docs)
@@ -66,7 +69,8 @@ b = by[B][0]
 eq = lambda x, y: abs(x - y) <= 1e-12 * abs(y)
 assert eq(a["tx_bytes_rate"], 3 * b["tx_bytes_rate"]), (a["tx_bytes_rate"], b["tx_bytes_rate"])
 assert eq(a["tx_bytes_rate"], 1000 * a["tx_packets_rate"]), a
-assert 3e6 / 2.2 < a["tx_bytes_rate"] <= 3e6 / 1.9, a["tx_bytes_rate"]
+# 3 MB over the measured window, computed as the program does.
+assert eq(a["tx_bytes_rate"], 3000000 * 1e9 / NS), (a["tx_bytes_rate"], NS)
 assert a["rx_drops"] == 7 and b["rx_drops"] == 0 and a["rdma_errors"] == 0, (a, b)
 assert a["rx_bytes_rate"] == 0
 r, rdims, _ = by[""]
@@ -78,7 +82,7 @@ for k in ("rx_errors", "tx_discards", "link_errors", "retrans_packets"):
 print("ok")
 PYEOF
 }
-assert_eq "$(check 2>&1)" ok "UDP: 4 interface documents and 1 JobId roll-up, valid EMF, exact ratios, drops and sums, no invented metrics"
+assert_eq "$(check 2>&1)" ok "UDP: 4 interface documents and 1 JobId roll-up, valid EMF, exact rates over the measured window, drops and sums, no invented metrics"
 
 run_once tcp "$WORK/t" --job-id 43 --step-id 1 --cw-dimensions "InstanceId,Interface,JobId,StepId"
 assert_eq "$?" 0 "a run over TCP exits 0"

@@ -64,7 +64,7 @@ assert_grep "^efa-monitor: job [0-9]+ step 0: 3 nodes, 12 interfaces, " srun.err
 assert_grep "^efa-monitor:   TX 8400000 bytes \(0.01 GB\), 840 packets; RX 25200000 bytes \(0.03 GB\), 2520 packets$" srun.err "srun: exact aggregate totals"
 assert_grep "^efa-monitor:   node n1: TX 4000000 bytes, RX 12000000 bytes, 4 interfaces" srun.err "srun: exact n1 totals"
 assert_grep "^efa-monitor:   node n2: TX 4000000 bytes, RX 12000000 bytes, 4 interfaces" srun.err "srun: exact n2 totals"
-assert_grep "^efa-monitor:   node n3: TX 400000 bytes, RX 1200000 bytes, 4 interfaces.*, straggler \(10 % of the median\)$" srun.err "srun: n3 named a straggler"
+assert_grep "^efa-monitor:   node n3: TX 400000 bytes, RX 1200000 bytes, 4 interfaces, avg [0-9]+\.[0-9]{2} Gbps TX\+RX, peak [0-9]+\.[0-9]{2} Gbps TX\+RX, straggler \(10 % of the median\)$" srun.err "srun: n3 named a straggler, its avg and peak labelled TX+RX"
 assert_grep "^efa-monitor:   slowest node: n3 \(1600000 bytes, 10 % of the median 16000000\)$" srun.err "srun: slowest node against the median"
 assert_grep "of 1200 Gb/s line rate$" srun.err "srun: line rate of 12 x 100 Gb/s"
 assert_eq "$(json step.json 'j["totals"]["tx_bytes"], j["totals"]["rx_bytes"], j["nodes"], j["stragglers"]')" "8400000 25200000 3 ['n3']" "srun: json= file, written by the user, parsed"

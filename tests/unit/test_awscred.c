@@ -563,6 +563,71 @@ START_TEST(test_container_full_uri_host)
 }
 END_TEST
 
+/* Which FULL_URI hosts get the token over plain http: the SDKs' list,
+ * and names that only look like it. */
+START_TEST(test_container_url_table)
+{
+	static const struct {
+		const char *url;
+		bool ok;
+	} t[] = {
+	    {"http://127.0.0.1/creds", true},
+	    {"http://127.0.0.1:8080/creds", true},
+	    {"http://127.1.2.3:51679/creds", true},
+	    {"http://127.255.255.254/", true},
+	    {"http://localhost/creds", true},
+	    {"http://LOCALHOST:9/x", true},
+	    {"http://[::1]:8080/creds", true},
+	    {"http://[0:0:0:0:0:0:0:1]/creds", true},
+	    {"http://169.254.170.2/v2/credentials/x", true},
+	    {"http://169.254.170.23/v1/credentials", true},
+	    {"http://[fd00:ec2::23]/v1/credentials", true},
+	    {"http://[FD00:EC2:0::23]/v1/credentials", true},
+	    {"https://creds.example.com/x", true},
+	    {"http://127.attacker.example/", false},
+	    {"http://127.0.0.1.nip.io/creds", false},
+	    {"http://localhost.evil/creds", false},
+	    {"http://localhost.evil.example:80/", false},
+	    {"http://evil-localhost/", false},
+	    {"http://126.0.0.1/", false},
+	    {"http://128.0.0.1/", false},
+	    {"http://169.254.170.3/", false},
+	    {"http://169.254.169.254/latest/", false},
+	    {"http://[::2]/", false},
+	    {"http://[::ffff:192.0.2.1]/", false},
+	    {"http://[fd00:ec2::24]/", false},
+	    {"http://192.0.2.1/creds", false},
+	    {"ftp://127.0.0.1/creds", false},
+	    {"file:///etc/passwd", false},
+	    {"127.0.0.1/creds", false},
+	    {"", false},
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(aws_container_url_allowed(t[i].url) == t[i].ok, "%s: expected %s",
+			      t[i].url, t[i].ok ? "allowed" : "refused");
+	ck_assert(!aws_container_url_allowed(NULL));
+}
+END_TEST
+
+/* The refusal reaches the log, and nothing is fetched. */
+START_TEST(test_container_full_uri_lookalike)
+{
+	struct aws_env *env;
+
+	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.attacker.example/creds", 1);
+	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "auth-t0k3n-abc", 1);
+	env = _env(NULL, NULL, NULL);
+	ck_assert_ptr_null(aws_env_creds(env, 1000));
+	ck_assert_uint_eq(tu_log_find(LOG_LEVEL_ERROR,
+				      "http://127.attacker.example/creds is neither https nor a "
+				      "loopback or ECS/EKS agent address",
+				      NULL),
+			  1);
+	aws_env_destroy(env);
+}
+END_TEST
+
 /* ----------------------------------------------------------------- IMDS -- */
 
 START_TEST(test_imds_role)
@@ -981,6 +1046,8 @@ static Suite *_suite(void)
 	tcase_add_test(tc, test_container_token_file);
 	tcase_add_test(tc, test_container_refused);
 	tcase_add_test(tc, test_container_full_uri_host);
+	tcase_add_test(tc, test_container_url_table);
+	tcase_add_test(tc, test_container_full_uri_lookalike);
 
 	tc = _tcase(s, "imds");
 	tcase_add_test(tc, test_imds_role);

@@ -713,6 +713,89 @@ START_TEST(test_json_lenient)
 }
 END_TEST
 
+/* What reaches a terminal: C1 controls (C2 80..C2 9F), invalid UTF-8 and
+ * characters that reorder or hide text become '?' in messages, and make
+ * a name or id refuse the report; printable UTF-8 is kept. */
+START_TEST(test_json_text_scrubbed)
+{
+	static const struct {
+		const char *in, *out;
+	} msgs[] = {
+	    {"\302\23331mred", "?31mred"},		 /* C1 CSI */
+	    {"a\302\205b\302\237", "a?b?"},		 /* NEL, APC */
+	    {"bad \xff\xfe utf8", "bad ?? utf8"},	 /* not UTF-8 */
+	    {"\xc0\xaf overlong", "?? overlong"},	 /* overlong '/' */
+	    {"\xed\xa0\x80 surrogate", "??? surrogate"}, /* U+D800 */
+	    {"cut \xe2\x82", "cut ??"},			 /* truncated */
+	    {"evil\342\200\256cod.exe", "evil?cod.exe"}, /* RLO */
+	    {"x\342\201\246y\342\201\251", "x?y?"},	 /* LRI, PDI */
+	    {"line\342\200\250sep\342\200\251", "line?sep?"},
+	    {"zero\xe2\x80\x8bwidth\xef\xbb\xbf", "zero?width?"},
+	    {"tag\xf3\xa0\x80\x81", "tag?"}, /* U+E0001 */
+	    {"caf\xc3\xa9 5 \xc2\xb5s \xe2\x86\x92 ok \xf0\x9f\x99\x82",
+	     "caf\xc3\xa9 5 \xc2\xb5s \xe2\x86\x92 ok \xf0\x9f\x99\x82"},
+	};
+	struct node_report *r;
+	char *text;
+	cJSON *root;
+
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		root = _base();
+		_set(root, "status_msg", cJSON_CreateString(msgs[i].in));
+		_set(root, "stream_msg", cJSON_CreateString(msgs[i].in));
+		text = cJSON_PrintUnformatted(root);
+		r = node_report_from_json(text, strlen(text), _err, sizeof(_err));
+		ck_assert_msg(r != NULL, "%s", _err);
+		ck_assert_str_eq(r->status_msg, msgs[i].out);
+		ck_assert_str_eq(r->stream_msg, msgs[i].out);
+		node_report_destroy(r);
+		free(text);
+		cJSON_Delete(root);
+	}
+	/* A JSON escape decodes to the same bytes and is caught the same. */
+	root = _base();
+	_set(root, "status_msg", cJSON_CreateString("PLACEHOLDER"));
+	text = cJSON_PrintUnformatted(root);
+	char *at = strstr(text, "PLACEHOLDER");
+	ck_assert_ptr_nonnull(at);
+	char *esc = tu_strf("%.*s\\u009b2J\\u202e%s", (int)(at - text), text, at + 11);
+	r = node_report_from_json(esc, strlen(esc), _err, sizeof(_err));
+	ck_assert_msg(r != NULL, "%s", _err);
+	ck_assert_str_eq(r->status_msg, "?2J?");
+	node_report_destroy(r);
+	free(esc);
+	free(text);
+	cJSON_Delete(root);
+
+	/* Names and ids: refused, with where. */
+	root = _base();
+	_set(root, "node", cJSON_CreateString("n1\302\2332J"));
+	_expect_reject(root, "field 'node': non-printing character U+009B at byte 2");
+	root = _base();
+	_set(root, "node", cJSON_CreateString("n\342\200\2561"));
+	_expect_reject(root, "field 'node': non-printing character U+202E at byte 1");
+	root = _base();
+	_set(_iface_obj(root, 1), "name", cJSON_CreateString("rdmap\xff"));
+	_expect_reject(root, "field 'ifaces[1].name': not UTF-8 at byte 5");
+	root = _base();
+	_set(root, "step_id", cJSON_CreateString("0\xe2\x80\xa8"));
+	_expect_reject(root, "field 'step_id': non-printing character U+2028 at byte 1");
+	root = _base();
+	_set(root, "job_id", cJSON_CreateString("4\xc2"));
+	_expect_reject(root, "field 'job_id': not UTF-8 at byte 1");
+	/* Printable UTF-8 in a name is fine. */
+	root = _base();
+	_set(root, "node", cJSON_CreateString("n\303\2511"));
+	text = cJSON_PrintUnformatted(root);
+	r = node_report_from_json(text, strlen(text), _err, sizeof(_err));
+	ck_assert_msg(r != NULL, "%s", _err);
+	ck_assert_str_eq(r->node, "n\303\2511");
+	node_report_destroy(r);
+	free(text);
+	cJSON_Delete(root);
+}
+END_TEST
+
 /* 4096 interfaces are accepted, 4097 are not. */
 START_TEST(test_json_iface_cap)
 {
@@ -894,11 +977,12 @@ START_TEST(test_summary_text)
 	    "RX 2.97 Gbps (sum of node peaks); 0.2 % of 1200 Gb/s line rate\n"
 	    "efa-monitor:   health: rx_drops 5, rdma_errors 2; counter resets 0\n"
 	    "efa-monitor:   node n1: TX 1000000000 bytes, RX 1000000000 bytes, "
-	    "4 interfaces, avg 1.52 Gbps, peak 2.32 Gbps\n"
+	    "4 interfaces, avg 1.52 Gbps TX+RX, peak 2.32 Gbps TX+RX\n"
 	    "efa-monitor:   node n2: TX 1800000000 bytes, RX 1800000000 bytes, "
-	    "4 interfaces, avg 3.03 Gbps, peak 3.20 Gbps\n"
+	    "4 interfaces, avg 3.03 Gbps TX+RX, peak 3.20 Gbps TX+RX\n"
 	    "efa-monitor:   node n3: TX 200000000 bytes, RX 200000000 bytes, "
-	    "4 interfaces, avg 0.40 Gbps, peak 0.55 Gbps, straggler (20 % of the median)\n"
+	    "4 interfaces, avg 0.40 Gbps TX+RX, peak 0.55 Gbps TX+RX, straggler (20 % of the "
+	    "median)\n"
 	    "efa-monitor:   slowest node: n3 (400000000 bytes, 20 % of the median "
 	    "2000000000)\n"
 	    "efa-monitor:   node n4: missing (no report)\n"
@@ -1009,12 +1093,16 @@ START_TEST(test_summary_stragglers)
 	_add(s, _mk("e", "0", 0, 1, 100, 0, 0, 1, 0, 0));
 	/* Traffic 300 1000 100 500 100: median 300, threshold 150. */
 	text = _print(s, "");
-	ck_assert_ptr_nonnull(strstr(text, "  node b: TX 100 bytes, RX 0 bytes, 1 interface, "
-					   "avg 0.00 Gbps, peak 0.00 Gbps, straggler (33 % of the "
-					   "median)\n"));
-	ck_assert_ptr_nonnull(strstr(text, "  node e: TX 100 bytes, RX 0 bytes, 1 interface, "
-					   "avg 0.00 Gbps, peak 0.00 Gbps, straggler (33 % of the "
-					   "median)\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+				     "  node b: TX 100 bytes, RX 0 bytes, 1 interface, "
+				     "avg 0.00 Gbps TX+RX, peak 0.00 Gbps TX+RX, straggler (33 % "
+				     "of the "
+				     "median)\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+				     "  node e: TX 100 bytes, RX 0 bytes, 1 interface, "
+				     "avg 0.00 Gbps TX+RX, peak 0.00 Gbps TX+RX, straggler (33 % "
+				     "of the "
+				     "median)\n"));
 	ck_assert_uint_eq(tu_count_substr(text, "straggler"), 2);
 	ck_assert_ptr_nonnull(
 	    strstr(text, "  slowest node: b (100 bytes, 33 % of the median 300)\n"));
@@ -1038,7 +1126,7 @@ START_TEST(test_summary_stragglers)
 	    strstr(text, "  slowest node: b (100 bytes, 25 % of the median 400)\n"));
 	ck_assert_uint_eq(tu_count_substr(text, "straggler (25 % of the median)"), 2);
 	ck_assert_ptr_null(strstr(text, "node a: TX 300 bytes, RX 0 bytes, 1 interface, avg 0.00 "
-					"Gbps, peak 0.00 Gbps, straggler"));
+					"Gbps TX+RX, peak 0.00 Gbps TX+RX, straggler"));
 	free(text);
 	step_summary_destroy(s);
 }
@@ -1153,19 +1241,180 @@ START_TEST(test_json_step_nodes)
 }
 END_TEST
 
+/* A re-send of the same report is one report; another step of the node
+ * or another node is not a duplicate. */
 START_TEST(test_summary_duplicate)
 {
 	struct step_summary *s = step_summary_create("42", NULL, true);
-	struct node_report *dup = _mk("n1", "0", 0, 1, 1, 1, 1, 1, 0, 0);
+	char *text;
 
 	ck_assert_ptr_nonnull(s);
-	_add(s, _mk("n1", "0", 0, 1, 1, 1, 1, 1, 0, 0));
-	errno = 0;
-	ck_assert_int_eq(step_summary_add(s, dup), -1);
-	ck_assert_int_eq(errno, EEXIST);
-	node_report_destroy(dup);			 /* still ours */
-	_add(s, _mk("n1", "1", 2, 3, 1, 1, 1, 1, 0, 0)); /* another step */
-	_add(s, _mk("n2", "0", 0, 1, 1, 1, 1, 1, 0, 0)); /* another node */
+	_add(s, _mk("n1", "0", 0, 1, 1000, 1000, 1, 1, 0, 0));
+	_add(s, _mk("n1", "0", 0, 1, 1000, 1000, 1, 1, 0, 0)); /* byte for byte */
+	_add(s, _mk("n1", "1", 2, 3, 1, 1, 1, 1, 0, 0));       /* another step */
+	_add(s, _mk("n2", "0", 0, 1, 1, 1, 1, 1, 0, 0));       /* another node */
+	text = _print(s, "");
+	ck_assert_ptr_nonnull(strstr(text, "  node n1: TX 1001 bytes, RX 1001 bytes,"));
+	ck_assert_ptr_null(strstr(text, "conflicting"));
+	free(text);
+	step_summary_destroy(s);
+}
+END_TEST
+
+/* A forged report for a node (signed with the job's key) beside the
+ * genuine one: the node is named, its figures left out, whichever came
+ * first; an exact re-send of either adds nothing. */
+START_TEST(test_summary_conflict)
+{
+	for (int order = 0; order < 2; order++) {
+		struct step_summary *s = step_summary_create("42", "0", false);
+		struct node_report *genuine = _mk("n3", "0", 0, 1, 1000, 1000, 1, 1, 0, 0);
+		struct node_report *forged = _mk("n3", "0", 0, 1, 9000, 9000, 1, 1, 0, 0);
+		char *text, *json;
+		cJSON *root, *arr, *it;
+
+		ck_assert_ptr_nonnull(s);
+		_add(s, _mk("n1", "0", 0, 1, 500, 500, 1, 1, 0, 0));
+		_add(s, _mk("n2", "0", 0, 1, 700, 700, 1, 1, 0, 0));
+		_add(s, order ? forged : genuine);
+		_add(s, order ? genuine : forged);
+		_add(s, _mk("n3", "0", 0, 1, 9000, 9000, 1, 1, 0, 0)); /* the forged one again */
+		text = _print(s, "p: ");
+		ck_assert_msg(strstr(text,
+				     "p:   node n3: 2 conflicting reports; its figures are left "
+				     "out\n"),
+			      "%s", text);
+		ck_assert_ptr_nonnull(
+		    strstr(text, "p: job 42 step 0: 2 nodes, 2 interfaces, 1.00 s\n"));
+		ck_assert_ptr_nonnull(strstr(text, "p:   TX 1200 bytes (0.00 GB)"));
+		ck_assert_ptr_null(strstr(text, "node n3: TX"));
+		free(text);
+		json = step_summary_to_json(s);
+		root = cJSON_Parse(json);
+		ck_assert_ptr_nonnull(root);
+		ck_assert_double_eq(cJSON_GetObjectItem(root, "nodes")->valuedouble, 2);
+		arr = cJSON_GetObjectItem(root, "conflicts");
+		ck_assert_int_eq(cJSON_GetArraySize(arr), 1);
+		ck_assert_str_eq(cJSON_GetArrayItem(arr, 0)->valuestring, "n3");
+		it = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "nodes_detail"), 2);
+		ck_assert_str_eq(cJSON_GetObjectItem(it, "node")->valuestring, "n3");
+		ck_assert_str_eq(cJSON_GetObjectItem(it, "status")->valuestring, "conflict");
+		ck_assert_double_eq(cJSON_GetObjectItem(it, "conflicting_reports")->valuedouble, 2);
+		ck_assert_double_eq(cJSON_GetObjectItem(it, "tx_bytes")->valuedouble, 0);
+		ck_assert_ptr_null(cJSON_GetObjectItem(root, "refused_reports"));
+		cJSON_Delete(root);
+		free(json);
+		/* A third, different one. */
+		_add(s, _mk("n3", "0", 0, 1, 1, 1, 1, 1, 0, 0));
+		text = _print(s, "");
+		ck_assert_ptr_nonnull(
+		    strstr(text, "  node n3: 3 conflicting reports; its figures are left out\n"));
+		free(text);
+		step_summary_destroy(s);
+	}
+}
+END_TEST
+
+/* Without conflicts, the JSON has no conflict keys (existing documents
+ * are unchanged). */
+START_TEST(test_summary_no_conflict_keys)
+{
+	struct step_summary *s = _three_nodes();
+	char *json = step_summary_to_json(s);
+
+	ck_assert_ptr_nonnull(json);
+	ck_assert_ptr_null(strstr(json, "conflict"));
+	ck_assert_ptr_null(strstr(json, "refused"));
+	free(json);
+	step_summary_destroy(s);
+}
+END_TEST
+
+/* Past the caps, reports are refused and counted: by reports (conflicting
+ * ones count too) and by interface records. */
+START_TEST(test_summary_cap)
+{
+	struct step_summary *s = step_summary_create("42", "0", false);
+	char node[32], *text, *json;
+	cJSON *root;
+
+	ck_assert_ptr_nonnull(s);
+	step_summary_limit(s, 100, 0);
+	step_summary_limit(s, 1000000, 0); /* never raised */
+	for (int i = 0; i < 103; i++) {
+		struct node_report *r = _mk_status("x", NODE_NO_DEVICES, "none");
+		snprintf(node, sizeof(node), "n%03d", i);
+		snprintf(r->node, sizeof(r->node), "%s", node);
+		_add(s, r);
+	}
+	/* A conflicting one past the cap is refused too; an exact copy is
+	 * still the same report. */
+	_add(s, _mk_status("n000", NODE_UNREADABLE, "other"));
+	struct node_report *copy = _mk_status("n000", NODE_NO_DEVICES, "none");
+	_add(s, copy);
+	text = _print(s, "");
+	ck_assert_ptr_nonnull(strstr(text, "  node n099: no EFA or InfiniBand device (none)\n"));
+	ck_assert_ptr_null(strstr(text, "node n100"));
+	ck_assert_ptr_null(strstr(text, "conflicting"));
+	ck_assert_msg(strstr(text, "  4 reports refused: a summary holds at most 100 reports "
+				   "and 1048576 interfaces\n"),
+		      "%s", text);
+	free(text);
+	json = step_summary_to_json(s);
+	root = cJSON_Parse(json);
+	ck_assert_ptr_nonnull(root);
+	ck_assert_double_eq(cJSON_GetObjectItem(root, "refused_reports")->valuedouble, 4);
+	cJSON_Delete(root);
+	free(json);
+	step_summary_destroy(s);
+
+	/* Interfaces, at most 10: n3's 4 do not fit after 8; n4's 2 do. */
+	s = step_summary_create("42", NULL, true);
+	ck_assert_ptr_nonnull(s);
+	step_summary_limit(s, 0, 10);
+	_add(s, _mk("n1", "0", 0, 1, 100, 100, 1, 4, 0, 0));
+	_add(s, _mk("n2", "0", 0, 1, 100, 100, 1, 4, 0, 0));
+	_add(s, _mk("n3", "0", 0, 1, 100, 100, 1, 4, 0, 0));
+	_add(s, _mk("n4", "0", 0, 1, 100, 100, 1, 2, 0, 0));
+	text = _print(s, "");
+	ck_assert_ptr_nonnull(strstr(text, "job 42: 3 nodes, 10 interfaces"));
+	ck_assert_ptr_nonnull(strstr(text, "  1 report refused: a summary holds at most 65536 "
+					   "reports and 10 interfaces\n"));
+	free(text);
+	step_summary_destroy(s);
+}
+END_TEST
+
+/* No node moved data: no slowest node (0 % of a median of 0 means
+ * nothing). */
+START_TEST(test_summary_zero_traffic)
+{
+	struct step_summary *s = step_summary_create("42", "0", false);
+	char *text, *json;
+	cJSON *root;
+
+	ck_assert_ptr_nonnull(s);
+	_add(s, _mk("n1", "0", 0, 1, 0, 0, 0, 1, 0, 0));
+	_add(s, _mk("n2", "0", 0, 1, 0, 0, 0, 1, 0, 0));
+	_add(s, _mk("n3", "0", 0, 1, 0, 0, 0, 1, 0, 0));
+	text = _print(s, "");
+	ck_assert_ptr_nonnull(strstr(text, "job 42 step 0: 3 nodes"));
+	ck_assert_ptr_null(strstr(text, "slowest"));
+	ck_assert_ptr_null(strstr(text, "straggler"));
+	ck_assert_uint_eq(tu_count_substr(text, "avg 0.00 Gbps TX+RX, peak 0.00 Gbps TX+RX\n"), 3);
+	free(text);
+	json = step_summary_to_json(s);
+	root = cJSON_Parse(json);
+	ck_assert_ptr_nonnull(root);
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(root, "slowest")));
+	cJSON_Delete(root);
+	free(json);
+	/* One node moving data, two not: the median is still 0. */
+	_add(s, _mk("n4", "0", 0, 1, 0, 0, 0, 1, 0, 0));
+	_add(s, _mk("n5", "0", 0, 1, 100, 0, 0, 1, 0, 0));
+	text = _print(s, "");
+	ck_assert_ptr_null(strstr(text, "slowest"));
+	free(text);
 	step_summary_destroy(s);
 }
 END_TEST
@@ -1205,7 +1454,8 @@ START_TEST(test_job_level_merge)
 	    "  average TX 0.00 Gbps, RX 0.00 Gbps; peak TX 0.00 Gbps, RX 0.00 Gbps "
 	    "(sum of node peaks); 0.0 % of 100 Gb/s line rate\n"
 	    "  health: none; counter resets 0\n"
-	    "  node n1: TX 8400 bytes, RX 0 bytes, 1 interface, avg 0.00 Gbps, peak 0.00 Gbps\n");
+	    "  node n1: TX 8400 bytes, RX 0 bytes, 1 interface, avg 0.00 Gbps TX+RX, peak 0.00 "
+	    "Gbps TX+RX\n");
 	free(text);
 	json = step_summary_to_json(s);
 	root = cJSON_Parse(json);
@@ -1298,6 +1548,7 @@ static Suite *_suite(void)
 	tcase_add_test(tc, test_json_round_trip);
 	tcase_add_test(tc, test_json_round_trip_real);
 	tcase_add_test(tc, test_json_lenient);
+	tcase_add_test(tc, test_json_text_scrubbed);
 	tcase_add_test(tc, test_status_names);
 	tcase_add_test(tc, test_json_step_nodes);
 	suite_add_tcase(s, tc);
@@ -1305,6 +1556,10 @@ static Suite *_suite(void)
 	tc = tcase_create("summary");
 	tcase_add_test(tc, test_summary_bad_args);
 	tcase_add_test(tc, test_summary_duplicate);
+	tcase_add_test(tc, test_summary_conflict);
+	tcase_add_test(tc, test_summary_no_conflict_keys);
+	tcase_add_test(tc, test_summary_cap);
+	tcase_add_test(tc, test_summary_zero_traffic);
 	tcase_add_test(tc, test_summary_text);
 	tcase_add_test(tc, test_summary_json);
 	tcase_add_test(tc, test_summary_stragglers);
