@@ -521,18 +521,22 @@ static void _conn_finish(struct _collect *c, struct _conn *k)
 		node_report_destroy(r);
 		goto out;
 	}
-	c->delivered++;
-	if (c->deliver)
-		c->deliver(r, c->arg);
+	/* A report that does not count (a repeat or a conflict for a node
+	 * already heard from) is refused-like work: bounded the same way. */
+	if (!c->deliver)
+		node_report_destroy(r), c->delivered++;
+	else if (c->deliver(r, c->arg))
+		c->delivered++;
 	else
-		node_report_destroy(r);
+		c->refused++;
 out:
 	_conn_close(c, k);
 	if (c->refused >= c->cap + CHANNEL_MAX_REFUSED && !c->stop) {
 		c->stop = true;
 		_creject(c,
-			 "after %zu signed messages that were not reports of this job or "
-			 "step: collection stopped there",
+			 "after %zu signed messages that did not count (not reports of this "
+			 "job or step, or more reports from nodes already heard from): "
+			 "collection stopped there",
 			 c->refused);
 	}
 }

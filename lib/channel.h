@@ -18,6 +18,7 @@
 #ifndef EFA_MONITOR_CHANNEL_H
 #define EFA_MONITOR_CHANNEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,8 +44,11 @@ void channel_listener_close(struct channel_listener *l);
 
 struct node_report;
 
-/* A message accepted by channel_collect(). */
-typedef void (*channel_deliver_fn)(struct node_report *r, void *arg);
+/* A message accepted by channel_collect(); the callback takes ownership
+ * of 'r' and says whether it counts toward 'expected' (true for a node
+ * not heard from before; false for a repeat or a conflicting report,
+ * which then counts as a refused message). */
+typedef bool (*channel_deliver_fn)(struct node_report *r, void *arg);
 typedef void (*channel_reject_fn)(const char *why, void *arg);
 
 /*

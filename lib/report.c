@@ -928,6 +928,11 @@ static int _add_again(struct step_summary *s, size_t k, struct node_report *r)
 	return 0;
 }
 
+size_t step_summary_report_count(const struct step_summary *s)
+{
+	return s ? s->nreports : 0;
+}
+
 int step_summary_add(struct step_summary *s, struct node_report *r)
 {
 	struct node_report **v;

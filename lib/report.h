@@ -136,6 +136,9 @@ void step_summary_destroy(struct step_summary *s);
  * to say.
  */
 int step_summary_add(struct step_summary *s, struct node_report *r);
+/* How many distinct (node, step) reports it holds: what a collector
+ * counts toward the nodes it expects (a re-send or a conflict adds none). */
+size_t step_summary_report_count(const struct step_summary *s);
 /* Lower the caps above (0 keeps one as it is; never raised), so tests
  * reach them without building half a gigabyte of reports. */
 void step_summary_limit(struct step_summary *s, size_t max_reports, size_t max_ifaces);

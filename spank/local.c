@@ -163,8 +163,13 @@ int efam_local_user_init(spank_t sp)
 	return 0;
 }
 
-static void _deliver(struct node_report *r, void *arg)
+/* Only a node not heard from before counts toward the step's nodes: a
+ * forged report for a node (the job's own key signs it) must not end the
+ * collection before that node's genuine report is in. */
+static bool _deliver(struct node_report *r, void *arg)
 {
+	size_t before = step_summary_report_count(_local.summary);
+
 	(void)arg;
 	if (!_local.step_nodes[0] && r->step_nodes[0])
 		snprintf(_local.step_nodes, sizeof(_local.step_nodes), "%s", r->step_nodes);
@@ -172,7 +177,9 @@ static void _deliver(struct node_report *r, void *arg)
 		slurm_error(EFAM_PREFIX "cannot add the report of node %s: %s", r->node,
 			    strerror(errno));
 		node_report_destroy(r);
+		return false;
 	}
+	return step_summary_report_count(_local.summary) > before;
 }
 
 static void _reject(const char *why, void *arg)

@@ -416,11 +416,16 @@ static void _send(const char *channel, const char *key, const struct node_report
 		slurm_error(EFAM_PREFIX "node %s: cannot send the report to %s: %s", _r.node, what, err);
 }
 
-static void _job_deliver(struct node_report *r, void *arg)
+static bool _job_deliver(struct node_report *r, void *arg)
 {
 	struct step_summary *s = arg;
-	if (step_summary_add(s, r) < 0)
+	size_t before = step_summary_report_count(s);
+
+	if (step_summary_add(s, r) < 0) {
 		node_report_destroy(r);
+		return false;
+	}
+	return step_summary_report_count(s) > before;
 }
 
 static void _job_reject(const char *why, void *arg)

@@ -209,7 +209,7 @@ struct got {
 	char last[512]; /* the last rejection */
 };
 
-static void _deliver(struct node_report *r, void *arg)
+static bool _deliver(struct node_report *r, void *arg)
 {
 	struct got *g = arg;
 
@@ -217,6 +217,7 @@ static void _deliver(struct node_report *r, void *arg)
 		g->reports[g->n++] = r;
 	else
 		node_report_destroy(r);
+	return true;
 }
 
 static void _reject(const char *why, void *arg)
