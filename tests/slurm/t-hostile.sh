@@ -110,11 +110,37 @@ kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
 holder=
 
-# --- a forged report for a node that has not reported yet --------------
-as_user "srun -N3 --efa-monitor bash -c '[ \$SLURM_PROCID = 0 ] && /usr/bin/python3 $OUT/forge.py conflict; $TRAFFIC'" > conflict.out 2>&1 ||
-	{ show conflict.out; fail "the forging job failed"; }
+# --- a forged report for a node, beside its genuine one ------------------
+# Task 0 (n1) hands the test the channel and key, then waits; n2 and n3
+# report and end; the test signs a report for n3 with the step's key (the
+# job's own user has it) and sends it; then n1 ends. Which of n3's two
+# reports is genuine cannot be told: neither may be chosen.
+rm -f chan key go
+cat > forge-job.sh <<EOF
+#!/bin/bash
+if [ "\$SLURM_PROCID" = 0 ]; then
+	echo "\$SLURM_EFA_MONITOR_KEY" > $OUT/key
+	echo "\$SLURM_EFA_MONITOR_CHANNEL" > $OUT/chan
+	until [ -e $OUT/go ]; do sleep 0.1; done
+fi
+$TRAFFIC
+EOF
+chmod 755 forge-job.sh
+as_user "srun -N3 --efa-monitor ./forge-job.sh" > conflict.out 2>&1 &
+srun_pid=$!
+wait_file key
+wait_file chan
+for i in $(seq 1200); do
+	[ "$(pgrep -fc "efa-monitor run --sysfs-root $C/sys/n[23] ")" = 0 ] && break
+	sleep 0.1
+done
+jid=$(squeue -h -u efatest -o %A | head -1)
+SLURM_EFA_MONITOR_KEY=$(cat key) SLURM_EFA_MONITOR_CHANNEL=$(cat chan) SLURM_JOB_ID=$jid SLURM_STEP_ID=0 \
+	/usr/bin/python3 "$OUT/forge.py" conflict || fail "the forger could not send"
+touch go
+wait "$srun_pid" || { show conflict.out; fail "the forging job failed"; }
 assert_grep "^efa-monitor:   node n3: 2 conflicting reports; its figures are left out$" conflict.out "forged report for n3: n3 named as conflicting, neither report chosen"
-assert_grep "^efa-monitor:   node n1: TX 4000000 bytes, RX 8000000 bytes" conflict.out "forged report: n1 exact"
+assert_grep "^efa-monitor:   node n1: TX 4000000 bytes, RX 8000000 bytes" conflict.out "forged report: n1 exact (its report still awaited and counted)"
 assert_grep "^efa-monitor:   node n2: TX 4000000 bytes, RX 8000000 bytes" conflict.out "forged report: n2 exact"
 assert_no_grep "999999999999" conflict.out "forged report: its figures reach no total"
 

@@ -628,6 +628,35 @@ END_TEST
 /* A holder of the key sending signed messages that are not this step's
  * reports gets a bounded amount of work: the call stops after 'expected'
  * plus 16 of them and leaves the rest queued. */
+/* A report the collector says does not count (a repeat, a conflict) does
+ * not end the collection: the one that counts still comes in. */
+static bool _deliver_new_only(struct node_report *r, void *arg)
+{
+	bool counts = strcmp(r->node, "n1") != 0;
+	_deliver(r, arg);
+	return counts;
+}
+
+START_TEST(test_uncounted_reports_do_not_end_collection)
+{
+	struct node_report *a = _report("n1", "42", "0"), *b = _report("n2", "42", "0");
+
+	_send(KEY_A, a);
+	_send(KEY_A, a);
+	_send(KEY_A, b);
+	ck_assert_uint_eq(channel_collect(_l, KEY_A, "42", "0", 1, channel_now_ms() + 30000,
+					  _deliver_new_only, _reject, &_got),
+			  1);
+	ck_assert_uint_eq(_got.n, 3);
+	size_t n2 = 0;
+	for (size_t i = 0; i < _got.n; i++)
+		n2 += strcmp(_got.reports[i]->node, "n2") == 0;
+	ck_assert_uint_eq(n2, 1);
+	node_report_destroy(a);
+	node_report_destroy(b);
+}
+END_TEST
+
 START_TEST(test_signed_flood_bounded)
 {
 	struct node_report *wrong = _report("n9", "42", "7");
@@ -637,8 +666,9 @@ START_TEST(test_signed_flood_bounded)
 	ck_assert_uint_eq(_collect(KEY_A, "0", 1, 30000), 0);
 	ck_assert_uint_eq(_got.n, 0);
 	ck_assert_uint_eq(_got.calls, 18);
-	ck_assert_str_eq(_got.last, "after 17 signed messages that were not reports of this job "
-				    "or step: collection stopped there");
+	ck_assert_str_eq(_got.last, "after 17 signed messages that did not count (not reports of this "
+			  "job or step, or more reports from nodes already heard from): "
+			  "collection stopped there");
 	node_report_destroy(wrong);
 }
 END_TEST
@@ -729,6 +759,7 @@ static Suite *_suite(void)
 	tcase_add_test(tc, test_stalled_header_flood);
 	tcase_add_test(tc, test_longer_than_declared);
 	tcase_add_test(tc, test_signed_flood_bounded);
+	tcase_add_test(tc, test_uncounted_reports_do_not_end_collection);
 	tcase_add_test(tc, test_send_never_read);
 	suite_add_tcase(s, tc);
 	return s;
