@@ -3,8 +3,10 @@
  * and key table (through the reporter's real table, options_keys) and
  * reporter/options.c's command line, which share every key.
  *
- * An input is the config file's text, a NUL byte, then command-line
- * arguments separated by NUL bytes (as they arrive in argv). The file is
+ * An input is the config file's text, then optionally a NUL byte and
+ * command-line arguments separated by NUL bytes (as they arrive in argv):
+ * without the NUL, conf_parse_file() alone reads the text; with it,
+ * options_parse() reads the file and then the arguments. The file is
  * handed to the parser as /proc/self/fd/N of a memfd: conf_parse_file()
  * wants a path, and nothing must land on disk. Arguments that would name
  * another config file (-c, --config) are dropped: the fuzzer must not
@@ -59,13 +61,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (conf_len && pwrite(_memfd, data, conf_len, 0) != (ssize_t)conf_len))
 		abort();
 
-	/* The file alone, as /etc/efa-monitor.conf is read. */
+	/* The file alone, as /etc/efa-monitor.conf is read; with arguments,
+	 * the command line over the file, as "efa-monitor run ..." parses it
+	 * (options_parse reads the file first, the same way). */
 	FUZZ_ASSERT(options_init(&o) == 0);
-	if (conf_parse_file(options_keys, &o, _config_arg + 9, false, err, sizeof(err)) < 0)
-		FUZZ_ASSERT(err[0]);
-	options_free(&o);
-
-	/* The command line over the file, as "efa-monitor run ..." parses it. */
+	if (!nul) {
+		if (conf_parse_file(options_keys, &o, _config_arg + 9, false, err, sizeof(err)) < 0)
+			FUZZ_ASSERT(err[0]);
+		options_free(&o);
+		free(args);
+		return 0;
+	}
 	argv[argc++] = "efa-monitor";
 	argv[argc++] = _config_arg;
 	for (size_t i = 0; i < args_len && argc < MAX_ARGS + 2;) {
@@ -76,7 +82,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			argv[argc++] = a;
 	}
 	argv[argc] = NULL;
-	FUZZ_ASSERT(options_init(&o) == 0);
 	int first = options_parse(&o, argc, argv);
 	FUZZ_ASSERT(first == -1 || (first >= 2 && first <= argc));
 	options_free(&o);

@@ -40,39 +40,48 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void _summarise(char **lines, size_t n, bool job_level)
+/* A deep copy: each summary owns its reports, and decoding each line
+ * once and copying is cheaper than decoding it twice. */
+static struct node_report *_copy(const struct node_report *r)
 {
-	char job[32] = "", step[32] = "", err[256];
-	bool first = true;
-	struct step_summary *s = NULL;
+	struct node_report *c = node_report_create();
+
+	if (!c)
+		abort();
+	*c = *r;
+	c->ifaces = NULL;
+	if (r->nifaces) {
+		c->ifaces = malloc(r->nifaces * sizeof(*c->ifaces));
+		if (!c->ifaces)
+			abort();
+		memcpy(c->ifaces, r->ifaces, r->nifaces * sizeof(*c->ifaces));
+	}
+	return c;
+}
+
+static void _summarise(struct node_report **reps, size_t nrep, char **names, size_t nnames,
+		       bool job_level)
+{
+	/* The first report names the job (and step) being summarised. */
+	const char *job = nrep ? reps[0]->job_id : "1";
+	const char *step = nrep ? reps[0]->step_id : "0";
+	struct step_summary *s = step_summary_create(job, job_level ? NULL : step, job_level);
 	char *json;
 	cJSON *parsed;
 
-	for (size_t i = 0; i < n; i++) {
+	FUZZ_ASSERT(s);
+	for (size_t i = 0; i < nrep; i++) {
 		struct node_report *r;
 
-		if (lines[i][0] != '{')
+		if (strcmp(reps[i]->job_id, job) != 0 ||
+		    (!job_level && strcmp(reps[i]->step_id, step) != 0))
 			continue;
-		r = node_report_from_json(lines[i], strlen(lines[i]), err, sizeof(err));
-		if (!r)
-			continue;
-		if (first) {
-			memcpy(job, r->job_id, sizeof(job));
-			memcpy(step, r->step_id, sizeof(step));
-			s = step_summary_create(job, job_level ? NULL : step, job_level);
-			FUZZ_ASSERT(s);
-			first = false;
-		}
-		if (strcmp(r->job_id, job) != 0 || (!job_level && strcmp(r->step_id, step) != 0) ||
-		    step_summary_add(s, r) < 0)
+		r = _copy(reps[i]);
+		if (step_summary_add(s, r) < 0)
 			node_report_destroy(r);
 	}
-	if (!s)
-		s = step_summary_create("1", job_level ? NULL : "0", job_level);
-	FUZZ_ASSERT(s);
-	for (size_t i = 0; i < n; i++)
-		if (lines[i][0] && lines[i][0] != '{')
-			step_summary_expect(s, lines[i]);
+	for (size_t i = 0; i < nnames; i++)
+		step_summary_expect(s, names[i]);
 	step_summary_print(s, _null, "efa-monitor: ");
 	json = step_summary_to_json(s);
 	FUZZ_ASSERT(json);
@@ -88,14 +97,26 @@ static void _summarise(char **lines, size_t n, bool job_level)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = fuzz_strndup(data, size);
-	char *lines[MAX_LINES];
-	size_t n = 0;
+	struct node_report *reps[MAX_LINES];
+	char *names[MAX_LINES], err[256];
+	size_t nrep = 0, nnames = 0, lines = 0;
 
-	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l && n < MAX_LINES;
-	     l = strtok_r(NULL, "\n", &save))
-		lines[n++] = l;
-	_summarise(lines, n, false);
-	_summarise(lines, n, true);
+	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l && lines < MAX_LINES;
+	     l = strtok_r(NULL, "\n", &save), lines++) {
+		struct node_report *r;
+
+		if (l[0] != '{') {
+			names[nnames++] = l;
+			continue;
+		}
+		r = node_report_from_json(l, strlen(l), err, sizeof(err));
+		if (r)
+			reps[nrep++] = r;
+	}
+	_summarise(reps, nrep, names, nnames, false);
+	_summarise(reps, nrep, names, nnames, true);
+	for (size_t i = 0; i < nrep; i++)
+		node_report_destroy(reps[i]);
 	free(text);
 	return 0;
 }
