@@ -6,7 +6,9 @@
 #
 # Each target works in a fresh directory under $TMPDIR: the inputs it finds
 # and any crash input go there, never into the source tree. The directory is
-# removed when the target passes and kept (and named) when it fails.
+# removed when the target passes and kept (and named) when it fails. With
+# $FUZZ_WORKDIR, each target works in $FUZZ_WORKDIR/NAME instead and keeps
+# it, so that a long run can start from the corpus of the one before.
 # Prints one line per target, "fuzz_NAME: 1 passed, 0 failed (...)", and
 # exits non-zero if any failed.
 set -u
@@ -18,8 +20,13 @@ status=0
 
 for name in "$@"; do
 	bin=fuzz/fuzz_$name
-	work=$(mktemp -d "${TMPDIR:-/tmp}/efa-monitor-fuzz-$name.XXXXXX") || exit 1
-	mkdir "$work/corpus"
+	if [ -n "${FUZZ_WORKDIR:-}" ]; then
+		work=$FUZZ_WORKDIR/$name
+		mkdir -p "$work/corpus" || exit 1
+	else
+		work=$(mktemp -d "${TMPDIR:-/tmp}/efa-monitor-fuzz-$name.XXXXXX") || exit 1
+		mkdir "$work/corpus"
+	fi
 	# The node report's keys help every target that decodes reports.
 	case $name in
 	channel | report | summary) dict="-dict=$srcdir/fuzz/report.dict" ;;
@@ -38,7 +45,7 @@ for name in "$@"; do
 		cov=$(echo "$last" | sed -E 's/.* cov: ([0-9]+).*/\1/')
 		ft=$(echo "$last" | sed -E 's/.* ft: ([0-9]+).*/\1/')
 		echo "fuzz_$name: 1 passed, 0 failed ($execs runs in $secs s, cov $cov, ft $ft)"
-		rm -rf "$work"
+		[ -n "${FUZZ_WORKDIR:-}" ] || rm -rf "$work"
 	else
 		echo "fuzz_$name: 0 passed, 1 failed (log and crash input kept in $work)"
 		grep -v -E '^#[0-9]+' "$work/log" | tail -60
