@@ -3,10 +3,12 @@
 #   1. the Check unit suites and the CLI tests, built with AddressSanitizer
 #      and UndefinedBehaviorSanitizer and warnings as errors, and the
 #      plugin's real-cluster tests on this host's Slurm (22.05);
-#   2. the plugin's real-cluster tests on Slurm 24.11 and 26.05, each in a
+#   2. a short, fixed run of each libFuzzer target (make fuzz), where clang
+#      has libFuzzer;
+#   3. the plugin's real-cluster tests on Slurm 24.11 and 26.05, each in a
 #      cached Debian root (tools/check-slurm.sh; EFA_SLURM_RELEASES=none
 #      skips them, EFA_SLURM_RELEASES="24.11" runs one);
-#   3. make distcheck (the release tarball builds and passes its tests).
+#   4. make distcheck (the release tarball builds and passes its tests).
 # Installs what it needs first (Debian packages, as root). Ends with one
 # line "N passed, N failed" counting every individual check.
 set -uo pipefail
@@ -60,6 +62,30 @@ if [ $status -ne 0 ]; then
 	echo "--- failing test logs:"
 	grep -l -E ':test-result: (FAIL|ERROR)' $(find "$build/tests" -name '*.trs') 2>/dev/null |
 		while read -r trs; do echo "=== ${trs%.trs}.log"; tail -40 "${trs%.trs}.log"; done
+fi
+
+# libFuzzer targets (fuzz/): a short run of each from a fixed seed, so a
+# parser that starts crashing on its seed corpus or near it fails here.
+# One check per target; skipped, and said so, where clang has no libFuzzer.
+cd "$build"
+fuzzlog="$build/fuzz.log"
+make -s fuzz FUZZ_RUNS=20000 >"$fuzzlog" 2>&1
+fuzzrc=$?
+if grep -q '^fuzz: skipped' "$fuzzlog"; then
+	grep '^fuzz: skipped' "$fuzzlog"
+elif grep -qE '^fuzz_[a-z_]+: [0-9]+ passed, [0-9]+ failed' "$fuzzlog"; then
+	while read -r line; do
+		echo "$line"
+		p=$(echo "$line" | sed -E 's/^[^:]+: ([0-9]+) passed.*/\1/')
+		f=$(echo "$line" | sed -E 's/^[^:]+: [0-9]+ passed, ([0-9]+) failed.*/\1/')
+		passed=$((passed + p)); failed=$((failed + f))
+	done < <(grep -E '^fuzz_[a-z_]+: [0-9]+ passed, [0-9]+ failed' "$fuzzlog")
+	[ $fuzzrc -eq 0 ] || { grep -vE '^fuzz_[a-z_]+: 1 passed' "$fuzzlog" | tail -60; status=1; }
+else
+	# The targets did not build.
+	tail -30 "$fuzzlog"
+	echo "fuzz: 0 passed, 1 failed"
+	failed=$((failed + 1)); status=1
 fi
 
 # The plugin on the newer Slurm releases, each built inside its own root

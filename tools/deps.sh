@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
 	autoconf automake libtool pkg-config make gcc
+	clang libclang-rt-dev
 	libcurl4-openssl-dev libssl-dev libcjson-dev check zlib1g-dev
 	python3 python3-botocore procps iproute2 awscli
 	systemd logrotate
