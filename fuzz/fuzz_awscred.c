@@ -55,7 +55,7 @@ static void _ini(char *buf, const char *profile)
 
 static void _container_url(const char *url)
 {
-	if (_container_url_allowed(url))
+	if (aws_container_url_allowed(url))
 		FUZZ_ASSERT(strncasecmp(url, "http", 4) == 0);
 }
 
