@@ -31,3 +31,18 @@ printf '  without --efa-monitor: median %.1f ms (min %.1f, max %.1f)\n' "$(echo 
 printf '  with    --efa-monitor: median %.1f ms (min %.1f, max %.1f)\n' "$(echo "$m_on/1000" | bc -l)" \
 	"$(echo "$(printf '%s\n' "${on[@]}" | sort -n | head -1)/1000" | bc -l)" "$(echo "$(printf '%s\n' "${on[@]}" | sort -n | tail -1)/1000" | bc -l)"
 printf '  added per step: %.1f ms (goal: under 20 ms)\n' "$(echo "($m_on-$m_off)/1000" | bc -l)"
+# Where a node's time goes, from the plugin's debug lines in the slurmd logs
+# (medians over every node of every monitored step): scan and start
+# snapshot and reporter spawn before the tasks; end snapshot, reporter stop
+# and report send after the last task.
+/usr/bin/python3 - "$C"/log/slurmd-n*.log <<'PY'
+import re, statistics, sys
+phases = {}
+for path in sys.argv[1:]:
+    for line in open(path, errors="replace"):
+        if "efa-monitor: node" not in line:
+            continue
+        for name, ms in re.findall(r"(scan|start snapshot|reporter spawn|end snapshot|reporter stop|report sent in) ([0-9.]+) ms", line):
+            phases.setdefault(name, []).append(float(ms))
+print("  per node, median ms: " + ", ".join("%s %.2f" % (k, statistics.median(v)) for k, v in phases.items()))
+PY

@@ -382,6 +382,10 @@ static struct node_report *_node_report(void)
 	snprintf(r->status_msg, sizeof(r->status_msg), "%s", _r.status_msg);
 	if (_r.status == NODE_OK) {
 		double t0 = _now_ms_f();
+		/* The reporter winds down (its last sample, its sinks' flush)
+		 * while the end snapshot is taken, not after it. */
+		if (_r.reporter_started)
+			reporter_request_stop(&_r.reporter);
 		end = snapshot_create();
 		if (!end || fabric_sample(_r.fabric, end) < 0 ||
 		    node_report_from_snapshots(r, _r.start, end) < 0) {

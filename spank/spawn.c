@@ -306,6 +306,14 @@ static void _wait_exit(struct reporter_proc *p, uint64_t deadline)
 	}
 }
 
+void reporter_request_stop(struct reporter_proc *p)
+{
+	if (!p->pid || p->stop_requested || reporter_exited(p))
+		return;
+	if (_signal(p, SIGTERM) == 0)
+		p->stop_requested = true;
+}
+
 bool reporter_exited(struct reporter_proc *p)
 {
 	if (!p->pid)
@@ -395,9 +403,10 @@ int reporter_stop(struct reporter_proc *p, int timeout_ms, char **report, char *
 		snprintf(status, statuslen, "not started");
 		return 0;
 	}
-	was_running = !reporter_exited(p);
-	if (was_running)
+	was_running = p->stop_requested || !reporter_exited(p);
+	if (was_running && !p->stop_requested)
 		_signal(p, SIGTERM);
+	p->stop_requested = false;
 	deadline = _now_ms() + (uint64_t)timeout_ms;
 	if (p->report_fd >= 0) {
 		*report = _read_report(p->report_fd, deadline);

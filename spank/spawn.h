@@ -26,6 +26,7 @@ struct reporter_proc {
 	int pidfd;                /* -1 where pidfd_open is unsupported */
 	int report_fd;            /* read end of the report pipe, -1 when closed */
 	bool reaped;
+	bool stop_requested;      /* reporter_request_stop() sent SIGTERM */
 	int wstatus;              /* valid when reaped */
 };
 
@@ -67,6 +68,13 @@ int reporter_stop(struct reporter_proc *p, int timeout_ms, char **report, char *
  */
 int spawn_write_file(const struct spawn_user *user, const char *path, const char *text,
 		     int timeout_ms, char *err, size_t errlen);
+
+/*
+ * Ask a running reporter to stop (SIGTERM) without waiting, so that its
+ * last sample and flush overlap other work; reporter_stop() then waits
+ * for it as usual and counts it as stopped by us.
+ */
+void reporter_request_stop(struct reporter_proc *p);
 
 /* Has the reporter exited on its own already (without being stopped)? */
 bool reporter_exited(struct reporter_proc *p);
