@@ -48,6 +48,20 @@ static int _push(struct names *a, const char *prefix, size_t plen, const char *n
 }
 
 /* Expand one name: "prefix[ranges]suffix" or a plain name. */
+/* 'len' decimal digits at 's' (1 to 18 of them, nothing else) into '*v'. */
+static int _digits(const char *s, size_t len, unsigned long *v)
+{
+	if (len == 0 || len > 18)
+		return -1;
+	*v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return 0;
+}
+
 static int _expand_one(struct names *a, const char *item)
 {
 	const char *open = strchr(item, '['), *close;
@@ -66,30 +80,29 @@ static int _expand_one(struct names *a, const char *item)
 	}
 	memcpy(ranges, open + 1, rlen);
 	ranges[rlen] = '\0';
-	for (char *save = NULL, *r = strtok_r(ranges, ",", &save); r;
-	     r = strtok_r(NULL, ",", &save)) {
-		char *dash = strchr(r, '-'), *end;
-		unsigned long lo = strtoul(r, &end, 10), hi = lo;
-		if (end == r || (dash ? end != dash : *end)) {
+	/* Each comma-separated range is N or N-M, digits only (no sign, no
+	 * space), at most 18 of them (no overflow); none may be empty. */
+	for (char *r = ranges, *next; r; r = next) {
+		char *comma = strchr(r, ',');
+		next = comma ? comma + 1 : NULL;
+		if (comma)
+			*comma = '\0';
+		char *dash = strchr(r, '-');
+		const char *lo_s = r, *hi_s = dash ? dash + 1 : r;
+		size_t lo_len = dash ? (size_t)(dash - r) : strlen(r), hi_len = strlen(hi_s);
+		unsigned long lo, hi;
+		if (_digits(lo_s, lo_len, &lo) < 0 || _digits(hi_s, hi_len, &hi) < 0 || hi < lo) {
 			errno = EINVAL;
 			return -1;
 		}
-		int width = (int)(end - r);
-		if (dash) {
-			char *end2;
-			hi = strtoul(dash + 1, &end2, 10);
-			if (end2 == dash + 1 || *end2 || hi < lo) {
-				errno = EINVAL;
-				return -1;
-			}
-		}
+		int width = (int)lo_len;
 		if (hi - lo >= HOSTLIST_MAX) {
 			errno = E2BIG;
 			return -1;
 		}
-		for (unsigned long v = lo; v <= hi; v++) {
+		for (unsigned long k = 0; k <= hi - lo; k++) {
 			char num[32];
-			snprintf(num, sizeof(num), "%0*lu", width, v);
+			snprintf(num, sizeof(num), "%0*lu", width, lo + k);
 			if (_push(a, item, (size_t)(open - item), num, close + 1) < 0)
 				return -1;
 		}

@@ -33,7 +33,13 @@ END_TEST
 START_TEST(test_expand_malformed)
 {
 	const char *bad[] = {"",     "n[",	 "n[]",	 "n[1-]", "n[3-1]",
-			     "n[a]", "n[1]x[2]", "a,,b", "n1]",	  "n[1-2"};
+			     "n[a]", "n[1]x[2]", "a,,b", "n1]",	  "n[1-2",
+			     /* found by fuzz_hostlist and by reading around it: a
+			      * group of nothing but commas, empty ranges, signs,
+			      * spaces, numbers past 18 digits */
+			     "q[,]", "a,q[,,]", "n[1,,2]", "n[,1]", "n[1,]", "n[ 1]", "n[+1]",
+			     "n[1- 2]", "a[18446744073709551615]", "a[99999999999999999999]",
+			     "a[1-1234567890123456789]"};
 	char **v = NULL;
 	size_t n = 0;
 
