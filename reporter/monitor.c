@@ -209,6 +209,9 @@ int monitor_run(const struct options *o)
 			log_error("sample failed: %s", strerror(errno));
 		} else if (tracker_last(tracker) && done > 0) {
 			_publish(sinks, tracker, snap, o, node);
+		} else if (done == 0) {
+			/* What a test waits for before it moves counters. */
+			log_debug("baseline sample taken");
 		}
 		if (o->samples && done >= o->samples)
 			break;

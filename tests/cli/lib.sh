@@ -27,6 +27,6 @@ assert_grep() { grep -Eq -- "$1" "$2" || { echo "--- $2:" >&2; cat "$2" >&2; fai
 assert_no_grep() { ! grep -Eq -- "$1" "$2" || { echo "--- $2:" >&2; cat "$2" >&2; fail "$3: a line matches /$1/"; }; ok "$3"; }
 # json FILE EXPR: evaluate a Python expression on the parsed JSON 'j'
 json() { /usr/bin/python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
-# wait_for CMD...: up to 10 s
-wait_for() { for _ in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
+# wait_for CMD...: up to 60 s (a bound for a stuck test, never a timing check)
+wait_for() { for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done; return 1; }
 done_testing() { echo "1..$checks"; exit 0; }

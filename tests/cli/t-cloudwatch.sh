@@ -39,16 +39,16 @@ export HOME="$WORK/home"; mkdir -p "$HOME"
 cwrun() { local out=$1; shift; timeout 60 "$EFA_MONITOR" run --sysfs-root "$WORK/sys" --no-log-stdout \
 	--sinks cloudwatch --instance-id i-0test "$@" >"$out.out" 2>"$out.err"; }
 
-# --- 1. exact datums: one 2 s interval with known traffic ------------------
+# --- 1. exact datums: one interval (ended by SIGTERM) with known traffic ---
 reset
-cwrun "$WORK/a" --interval 2 --samples 1 --job-id 42 --step-id 0 --cw-batch-interval 0 \
+cwrun "$WORK/a" --interval 600 --job-id 42 --step-id 0 --cw-batch-interval 0 \
 	--cw-dimensions "InstanceId,Interface,JobId;JobId" --log-level debug &
 pid=$!
-wait_for grep -q watching "$WORK/a.err" || fail "the reporter did not start: $(cat "$WORK/a.err")"
-sleep 0.3
+wait_for grep -q "baseline sample taken" "$WORK/a.err" || fail "the reporter did not start: $(cat "$WORK/a.err")"
 sim traffic "$WORK/sys" --device "$A" --tx-bytes 3000000 --tx-pkts 3000 >/dev/null
 sim traffic "$WORK/sys" --device "$B" --tx-bytes 1000000 >/dev/null
 sim advance "$WORK/sys" rx_drops=7 rdma_write_wr_err=2 --device "$A" >/dev/null
+pkill -TERM -P "$pid" -x timeout	# cwrun's timeout, which hands SIGTERM to the reporter
 wait "$pid"
 assert_eq "$?" 0 "a run with the cloudwatch sink exits 0"
 assert_eq "$(rec '[(x["action"], x["protocol"], x["status"], x["signature_ok"], x["access_key"]) for x in r]')" \

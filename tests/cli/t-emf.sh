@@ -15,19 +15,20 @@ PIDS+=("$!")
 wait_for test -s "$WORK/port" || fail "the EMF listener did not start"
 PORT=$(cat "$WORK/port")
 
-# run_once TRANSPORT OUT [ARGS...]: one 2 s interval; traffic injected
-# after the baseline sample: A sends 3 MB in 3000 packets, B 1 MB, A drops 7.
+# run_once TRANSPORT OUT [ARGS...]: one interval, ended by SIGTERM; traffic
+# injected after the baseline sample: A sends 3 MB in 3000 packets, B 1 MB,
+# A drops 7.
 run_once() {
 	local transport=$1 out=$2; shift 2
-	"$EFA_MONITOR" run --sysfs-root "$WORK/sys" --interval 2 --samples 1 --no-log-stdout \
+	"$EFA_MONITOR" run --sysfs-root "$WORK/sys" --interval 600 --no-log-stdout \
 		--sinks emf --emf-address "$transport://127.0.0.1:$PORT" --no-imds \
 		--instance-id i-0test --log-level debug "$@" >"$out.out" 2>"$out.err" &
 	local pid=$!
-	wait_for grep -q "watching" "$out.err" || fail "the reporter did not start: $(cat "$out.err")"
-	sleep 0.3
+	wait_for grep -q "baseline sample taken" "$out.err" || fail "the reporter did not start: $(cat "$out.err")"
 	sim traffic "$WORK/sys" --device "$A" --tx-bytes 3000000 --tx-pkts 3000 >/dev/null
 	sim traffic "$WORK/sys" --device "$B" --tx-bytes 1000000 >/dev/null
 	sim advance "$WORK/sys" rx_drops=7 --device "$A" >/dev/null
+	kill -TERM "$pid"
 	wait "$pid"
 }
 
