@@ -54,11 +54,15 @@ assert_eq "$(wc -c < "$WORK/out2" | tr -d ' ')" 0 "--no-log-stdout with a log fi
 
 # Counters that feed no metric are read on the slower full-read schedule:
 # a device error counter's increase still gets its line, exactly once.
-"$EFA_MONITOR" run --sysfs-root "$WORK/sys" --interval 0.1 --full-read-interval 0.3 --samples 10 > "$WORK/out4" 2>"$WORK/err4" &
+"$EFA_MONITOR" run --sysfs-root "$WORK/sys" --interval 0.1 --full-read-interval 0.3 --log-level debug > "$WORK/out4" 2>"$WORK/err4" &
 pid=$!; PIDS+=("$pid")
-sleep 0.25
+wait_for grep -q "baseline sample taken" "$WORK/err4" || fail "no baseline sample"
 sim advance "$WORK/sys" --device "$dev" create_qp_err=2 > /dev/null
-wait "$pid"
+wait_for grep -q "create_qp_err" "$WORK/out4" || fail "the slow-schedule counter's increase never showed"
+# Two more full reads after it: a second line would have come by then.
+n=$(grep -c "stopping\|rates over" "$WORK/err4")
+wait_for test "$(grep -c 'rates over' "$WORK/err4")" -ge $((n + 6))
+kill -TERM "$pid"; wait "$pid"
 assert_grep "all every 3 samples" "$WORK/err4" "full read every 3 samples at 0.1 s / 0.3 s"
 assert_eq "$(grep -cxF -- "$dev: create_qp_err +2" "$WORK/out4")" 1 "a slow-schedule counter's increase is reported once"
 
