@@ -4,7 +4,8 @@
 # key of the reporter's table (the same --help) in efa-monitor.conf(5) and
 # no key there that the program lacks; every plugstack.conf key of the
 # plugin's table (_keys[] in spank/settings.c) and every --efa-monitor
-# option (USER_OPTS_HELP) in spank_efa_monitor(8), and nothing more; and
+# option (USER_OPTS_HELP) in spank_efa_monitor(8), and nothing more; every
+# option of efa-monitor-node-setup --help in its page; and
 # mandoc -T lint finds nothing (where mandoc is installed).
 . "$(dirname "$0")/lib.sh"
 
@@ -93,10 +94,23 @@ upage=$(sed -n '/^\.SH OPTIONS/,/^\.SH LAUNCH FORMS/p' "$WORK/spank_efa_monitor.
 	sed -nE 's/^\.BI? ([a-z_]+)(=| *$).*/\1/p' | sort -u)
 assert_eq "$(echo $upage)" "$(echo $uopts)" "spank_efa_monitor(8) describes exactly the --efa-monitor options ($(echo $uopts))"
 
+# --- efa-monitor-node-setup(8): its options --------------------------------
+roff "$MAN/efa-monitor-node-setup.8" >"$WORK/efa-monitor-node-setup.8"
+bash "$srcdir/tools/efa-monitor-node-setup.sh" --help >"$WORK/setup-help" || fail "efa-monitor-node-setup --help failed"
+sopts=$(grep -oE -- '(^|[ ,])(--[a-z][a-z-]*|-[a-z])' "$WORK/setup-help" | tr -d ' ,' | sort -u)
+[ "$(echo "$sopts" | wc -l)" -ge 10 ] || fail "only $(echo "$sopts" | wc -l) options found in efa-monitor-node-setup --help"
+missing=""
+for o in $sopts; do
+	grep -Eq -- "^\.(B|BI|BR) .*$o( |,|\"|$)" "$WORK/efa-monitor-node-setup.8" || missing="$missing $o"
+done
+[ -z "$missing" ] || fail "efa-monitor-node-setup(8) lacks the option(s):$missing"
+ok "efa-monitor-node-setup(8) describes all $(echo "$sopts" | wc -l) options of its --help"
+
 # --- mandoc -T lint --------------------------------------------------------
 if command -v mandoc >/dev/null 2>&1; then
-	out=$(mandoc -T lint -W warning "$MAN/efa-monitor.8" "$MAN/efa-monitor.conf.5" "$MAN/spank_efa_monitor.8" 2>&1)
-	assert_eq "$out" "" "mandoc -T lint: no warning in the three pages"
+	out=$(mandoc -T lint -W warning "$MAN/efa-monitor.8" "$MAN/efa-monitor.conf.5" "$MAN/spank_efa_monitor.8" \
+		"$MAN/efa-monitor-node-setup.8" 2>&1)
+	assert_eq "$out" "" "mandoc -T lint: no warning in the four pages"
 else
 	echo "# mandoc not installed: lint skipped"
 fi
