@@ -105,7 +105,7 @@ listing=$(tar -tzf "$TARBALL" 2>/dev/null | sed "s|^efa-monitor-$version/||")
 absent=""
 for f in efa-monitor.spec debian/control debian/rules man/efa-monitor.8 man/efa-monitor.conf.5 \
 	man/spank_efa_monitor.8 man/efa-monitor-node-setup.8; do
-	echo "$listing" | grep -qx "$f" || absent="$absent $f"
+	grep -qx "$f" <<<"$listing" || absent="$absent $f"
 done
 check "the tarball has the spec, debian/ and the man pages${absent:+ (missing:$absent)}" [ -z "$absent" ]
 specv=$(tar -xzOf "$TARBALL" "efa-monitor-$version/efa-monitor.spec" 2>/dev/null | sed -nE 's/^Version:[[:space:]]+//p')
@@ -188,7 +188,7 @@ if bash "$CLUSTER" start "$C" --plugstack "$SNIPPET" >"$WORK/cluster.log" 2>&1; 
 	chmod -R a+rwX "$C/sys"
 	out=$(cd "$C/out" && timeout 60 srun -N1 --efa-monitor true 2>&1 </dev/null)
 	check "shipped as is, the plugin is not loaded (srun: unrecognized option)" \
-		eval 'echo "$out" | grep -q "unrecognized option.*efa-monitor"'
+		eval 'grep -q "unrecognized option.*efa-monitor" <<<"$out"'
 	sed -e 's|^#[[:space:]]*\(optional[[:space:]]\)|\1|' \
 		-e "/^optional /s|\$| sysfs=$C/sys/%n channel_host=127.0.0.1 interval=0.2|" "$SNIPPET" >"$C/etc/plugstack.conf"
 	bash "$CLUSTER" reconfigure "$C" >>"$WORK/cluster.log" 2>&1
@@ -259,17 +259,21 @@ fi
 RPMS=$(find "$R/RPMS" "$R/SRPMS" -name '*.rpm' 2>/dev/null | sort)
 names=$(for f in $RPMS; do rpm -qp --qf '%{NAME}\n' "$f" 2>/dev/null; done | sort | tr '\n' ' ')
 check "RPMs: $names" [ "$names" = "efa-monitor efa-monitor efa-monitor-slurm " ]
+# has LIST PATH...: every PATH is a line of LIST (a here-string: no pipe
+# for grep -q to cut short under pipefail).
+has() { local list=$1 p; shift; for p in "$@"; do grep -qxF -- "$p" <<<"$list" || return 1; done; }
 slurm_rpm=$(echo "$RPMS" | grep '/RPMS/.*efa-monitor-slurm-')
-check "efa-monitor-slurm holds the plugin in %{_libdir}/slurm and its commented plugstack line" \
-	eval "rpm -qlp '$slurm_rpm' 2>/dev/null | grep -qx '/usr/lib64/slurm/spank_efa_monitor.so' &&
-		rpm -qp --configfiles '$slurm_rpm' 2>/dev/null | grep -qx '$SNIPPET'"
 main_rpm=$(echo "$RPMS" | grep '/RPMS/.*/efa-monitor-[0-9]')
+slurm_files=$(rpm -qlp "$slurm_rpm" 2>/dev/null) slurm_conf=$(rpm -qp --configfiles "$slurm_rpm" 2>/dev/null)
+main_files=$(rpm -qlp "$main_rpm" 2>/dev/null) main_conf=$(rpm -qp --configfiles "$main_rpm" 2>/dev/null)
+check "efa-monitor-slurm holds the plugin in %{_libdir}/slurm and its commented plugstack line" \
+	eval 'has "$slurm_files" /usr/lib64/slurm/spank_efa_monitor.so /usr/share/man/man8/spank_efa_monitor.8.gz &&
+		has "$slurm_conf" "$SNIPPET"'
 check "efa-monitor's RPM holds the reporter, its service, config and compressed man pages" \
-	eval "rpm -qlp '$main_rpm' 2>/dev/null | grep -qx /usr/bin/efa-monitor &&
-		rpm -qlp '$main_rpm' | grep -qx /usr/lib/systemd/system/efa-monitor.service &&
-		rpm -qp --configfiles '$main_rpm' | grep -qx /etc/efa-monitor.conf &&
-		rpm -qlp '$main_rpm' | grep -qx /usr/share/man/man8/efa-monitor.8.gz &&
-		rpm -qlp '$main_rpm' | grep -qx /usr/share/man/man8/efa-monitor-node-setup.8.gz"
+	eval 'has "$main_files" /usr/bin/efa-monitor /usr/sbin/efa-monitor-node-setup \
+		/usr/lib/systemd/system/efa-monitor.service /usr/share/man/man5/efa-monitor.conf.5.gz \
+		/usr/share/man/man8/efa-monitor.8.gz /usr/share/man/man8/efa-monitor-node-setup.8.gz &&
+		has "$main_conf" /etc/efa-monitor.conf /etc/logrotate.d/efa-monitor'
 # Every message rpmlint gives here, and why it stays. A message not in this
 # list fails the check.
 declare -A RPMLINT_WHY=(
