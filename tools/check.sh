@@ -8,7 +8,8 @@
 #   3. the plugin's real-cluster tests on Slurm 24.11 and 26.05, each in a
 #      cached Debian root (tools/check-slurm.sh; EFA_SLURM_RELEASES=none
 #      skips them, EFA_SLURM_RELEASES="24.11" runs one);
-#   4. make distcheck (the release tarball builds and passes its tests).
+#   4. the Debian and RPM packages (tools/check-packages.sh);
+#   5. make distcheck (the release tarball builds and passes its tests).
 # Installs what it needs first (Debian packages, as root). Ends with one
 # line "N passed, N failed" counting every individual check.
 set -uo pipefail
@@ -107,6 +108,20 @@ if [ "$releases" != none ] && [ -n "$releases" ]; then
 		f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
 		passed=$((passed + p)); failed=$((failed + f))
 	done
+fi
+
+# The Debian and RPM packages: built from the tarball, linted, installed,
+# the plugin run on a real cluster, purged (tools/check-packages.sh, which
+# ends with "N passed, M failed"; EFA_PACKAGES=no skips it).
+if [ "${EFA_PACKAGES:-yes}" != no ]; then
+	plog="$top/build/check-packages.log"
+	EFA_PACKAGES_BUILD="$build" "$top/tools/check-packages.sh" </dev/null 2>&1 | tee "$plog" || status=1
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$plog" | tail -n 1)
+	p=$(echo "$line" | sed -nE 's/^([0-9]+) passed.*/\1/p')
+	f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed$/\1/p')
+	[ -n "$line" ] || { p=0 f=1; status=1; }
+	echo "packages: $p passed, $f failed"
+	passed=$((passed + p)); failed=$((failed + f))
 fi
 
 # distcheck: the tarball builds out of tree and its tests pass.
