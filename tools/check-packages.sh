@@ -202,7 +202,7 @@ if bash "$CLUSTER" start "$C" --plugstack "$SNIPPET" >"$WORK/cluster.log" 2>&1; 
 	check "the installed plugin and reporter give exact totals (TX 8400000, RX 25200000 bytes)" \
 		grep -Eq '^efa-monitor:   TX 8400000 bytes \(0.01 GB\), 840 packets; RX 25200000 bytes \(0.03 GB\), 2520 packets$' "$C/out/srun.err"
 	check "the installed reporter sampled (peaks), n3 named a straggler" \
-		grep -Eq '^efa-monitor:   node n3: TX 400000 bytes, RX 1200000 bytes, 4 interfaces, avg [0-9.]+ Gbps, peak [0-9.]+ Gbps, straggler' "$C/out/srun.err"
+		grep -Eq '^efa-monitor:   node n3: TX 400000 bytes, RX 1200000 bytes, 4 interfaces, avg [0-9.]+ Gbps TX\+RX, peak [0-9.]+ Gbps TX\+RX, straggler' "$C/out/srun.err"
 	check "the cluster stops" quiet "$WORK/cluster.log" bash "$CLUSTER" stop "$C"
 else
 	show "$WORK/cluster.log"; not_ok "cluster.sh start with the shipped plugstack file"
