@@ -108,9 +108,14 @@ wait_for "the job to end" eval '! has_job'
 # --- srun killed: the step is cleaned up, no reporter remains ---------------
 as_user "exec srun -N3 --efa-monitor sleep 300" > kr.out 2>&1 &
 wait_for "3 reporters" reporters_are 3
-# srun itself, not the shepherd it forks to cancel the job if it dies (nor
-# a zombie srun of an earlier case that pid 1 has not reaped yet).
-srun_pid=$(ps -u efatest -o pid=,stat=,comm= --sort=start_time | awk '$3 == "srun" && $2 !~ /Z/ {print $1; exit}')
+# srun itself: of this cluster (other tests run theirs beside it, as the
+# same user), not the shepherd it forks to cancel the job if it dies, nor a
+# zombie srun of an earlier case that pid 1 has not reaped yet.
+srun_pid=
+for p in $(ps -u efatest -o pid=,stat=,comm= --sort=start_time | awk '$3 == "srun" && $2 !~ /Z/ {print $1}'); do
+	grep -qzxF "SLURM_CONF=$C/etc/slurm.conf" "/proc/$p/environ" 2>/dev/null && { srun_pid=$p; break; }
+done
+[ -n "$srun_pid" ] || fail "no srun of this cluster found"
 kill -KILL "$srun_pid"
 
 no_reporter_left "srun killed"
