@@ -44,7 +44,6 @@ static struct {
 	char step_nodes[REPORT_NODELIST_MAX]; /* from the first report that has them */
 	bool het;                /* a heterogeneous job: several component jobs */
 	struct step_summary *summary;
-	unsigned rejected;
 } _local;
 
 static void _clear(void)
@@ -185,7 +184,6 @@ static bool _deliver(struct node_report *r, void *arg)
 static void _reject(const char *why, void *arg)
 {
 	(void)arg;
-	_local.rejected++;
 	slurm_error(EFAM_PREFIX "rejected a node report %s", why);
 }
 
